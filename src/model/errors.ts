@@ -1,0 +1,34 @@
+// Errors peakdrill raises on purpose. Each has a stable `code` so the CLI,
+// reports and callers can switch on it, and a message that says what happened,
+// to what, and what to do about it.
+
+export type PeakdrillErrorCode =
+  | 'PEAKDRILL_ERR_USAGE'
+  | 'PEAKDRILL_ERR_MISSING_TOOL'
+  | 'PEAKDRILL_ERR_SETUP'
+  | 'PEAKDRILL_ERR_PORT_IN_USE'
+  | 'PEAKDRILL_ERR_STACK_START'
+  | 'PEAKDRILL_ERR_STACK_STATE'
+  | 'PEAKDRILL_ERR_UNREACHABLE'
+  | 'PEAKDRILL_ERR_INVALID_RECORDING'
+  | 'PEAKDRILL_ERR_INVALID_SCENARIO'
+  | 'PEAKDRILL_ERR_FAULT_APPLY'
+  | 'PEAKDRILL_ERR_FAULT_HEAL'
+  | 'PEAKDRILL_ERR_INVALID_INPUT';
+
+export class PeakdrillError extends Error {
+  readonly code: PeakdrillErrorCode;
+  /** What the user can do about it; printed on its own line by the CLI. */
+  readonly hint: string | undefined;
+
+  constructor(code: PeakdrillErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PeakdrillError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+export function isPeakdrillError(error: unknown): error is PeakdrillError {
+  return error instanceof PeakdrillError;
+}
