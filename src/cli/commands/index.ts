@@ -1,4 +1,7 @@
 // Every CLI command, in the order --help lists them.
 import type { PeakdrillCommand } from '../command.ts';
+import { doctorCommand } from './doctor-command.ts';
+import { setupCommand } from './setup-command.ts';
+import { stackCommand } from './stack-command.ts';
 
-export const commands: readonly PeakdrillCommand<any>[] = [];
+export const commands: readonly PeakdrillCommand<any>[] = [setupCommand, doctorCommand, stackCommand];

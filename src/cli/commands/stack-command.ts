@@ -1,0 +1,133 @@
+// `peakdrill stack up|status|down`: the local stack as long-lived processes
+// that outlive the command. `up` refuses to start over a live stack, reaps a
+// dead one's leftovers, and on SIGINT/SIGTERM mid-start stops what it began.
+import { PeakdrillError } from '../../model/errors.ts';
+import {
+  defaultStackDir,
+  LocalStack,
+  type ReplicationMode,
+  type StartedLocalStack,
+  stackDown,
+  stackIsRunning,
+  stackStatus,
+} from '../../stack/local-stack.ts';
+import type { PublicStackState } from '../../stack/stack-state.ts';
+import { type CommandContext, EXIT_ERROR, EXIT_OK, type PeakdrillCommand, printJson } from '../command.ts';
+
+interface StackArgs {
+  action: 'up' | 'status' | 'down';
+  dir?: string;
+  json: boolean;
+  replication: ReplicationMode;
+  toxiproxyPort?: number;
+}
+
+export function formatEndpoints(state: PublicStackState): string {
+  const lines = [
+    `stack ${state.dir} (replication: ${state.replication}, started ${state.startedAt})`,
+    'endpoints:',
+  ];
+  for (const [name, e] of Object.entries(state.endpoints)) {
+    lines.push(
+      `  ${name.padEnd(16)} ${e.host}:${e.port}${e.role ? `  (${e.role})` : ''}${e.url && e.kind === 'postgres' ? `  ${e.url}` : ''}`,
+    );
+  }
+  lines.push('proxies:');
+  for (const p of state.proxies)
+    lines.push(`  ${p.name.padEnd(16)} ${p.listen.host}:${p.listen.port} -> ${p.upstream}`);
+  lines.push('processes:');
+  for (const p of state.processes) lines.push(`  ${p.name.padEnd(16)} pid ${p.pid}`);
+  return lines.join('\n');
+}
+
+async function up(args: StackArgs, ctx: CommandContext, dir: string): Promise<number> {
+  if (stackIsRunning(dir)) {
+    throw new PeakdrillError('PEAKDRILL_ERR_STACK_STATE', `a stack is already running in ${dir}`, {
+      hint: 'use it (`peakdrill stack status`), stop it (`peakdrill stack down`), or start another with --dir',
+    });
+  }
+  const started = performance.now();
+  let stack: StartedLocalStack | undefined;
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    ctx.stderr.write(`peakdrill: ${signal} during stack up; stopping what was started\n`);
+    void stackDown(dir).finally(() => process.exit(EXIT_ERROR));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    stack = await new LocalStack()
+      .withDir(dir)
+      .withReplication(args.replication)
+      .withToxiproxyPort(args.toxiproxyPort)
+      .withEnv(ctx.env)
+      .withLogger((line) => ctx.stderr.write(`${line}\n`))
+      .start();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (interrupted) return EXIT_ERROR;
+  stack.detach();
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (args.json) printJson(ctx, { ...stack.publicState, startupMs: Math.round(performance.now() - started) });
+  else
+    ctx.stdout.write(
+      `${formatEndpoints(stack.publicState)}\nup in ${seconds} s; stop it with \`peakdrill stack down\`\n`,
+    );
+  return EXIT_OK;
+}
+
+export const stackCommand: PeakdrillCommand<StackArgs> = {
+  command: 'stack <action>',
+  describe:
+    'Start, inspect or stop the local stack (PostgreSQL primary + standby, Kafka, Toxiproxy) on 127.0.0.1',
+  builder: (y) =>
+    y
+      .positional('action', { choices: ['up', 'status', 'down'] as const, describe: 'what to do' })
+      .option('dir', {
+        type: 'string',
+        describe: 'stack directory (data, logs, pid files)',
+        defaultDescription: '$TMPDIR/peakdrill-<uid>/stack',
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .option('replication', {
+        choices: ['sync', 'async'] as const,
+        default: 'sync' as ReplicationMode,
+        describe: 'standby replication mode',
+      })
+      .option('toxiproxy-port', {
+        type: 'number',
+        describe: 'fixed port for the Toxiproxy API (default: a free one)',
+      }) as never,
+  async run(args, ctx) {
+    const dir = args.dir ?? defaultStackDir(ctx.env);
+    if (args.action === 'up') return up(args, ctx, dir);
+    if (args.action === 'status') {
+      const status = stackStatus(dir);
+      if (args.json) printJson(ctx, status);
+      else if (!status.state) ctx.stdout.write(`no stack in ${dir}\n`);
+      else {
+        ctx.stdout.write(`${formatEndpoints(status.state)}\n`);
+        for (const p of status.processes.filter((x) => !x.alive))
+          ctx.stdout.write(`  ${p.name} (pid ${p.pid}) is NOT running\n`);
+        ctx.stdout.write(
+          status.up ? 'status: up\n' : 'status: degraded (run `peakdrill stack down` then `up`)\n',
+        );
+      }
+      return status.up ? EXIT_OK : EXIT_ERROR;
+    }
+    const started = performance.now();
+    const { stopped } = await stackDown(dir);
+    const ms = Math.round(performance.now() - started);
+    if (args.json) printJson(ctx, { dir, stopped, durationMs: ms });
+    else
+      ctx.stdout.write(
+        stopped.length
+          ? `stopped ${stopped.join(', ')} in ${(ms / 1000).toFixed(1)} s\n`
+          : `no stack running in ${dir}\n`,
+      );
+    return EXIT_OK;
+  },
+};

@@ -1,0 +1,158 @@
+// Kafka for the local stack: one KRaft node acting as broker and controller,
+// run from the jars setup installed. Clients reach it through the `kafka`
+// Toxiproxy proxy: the CLIENT listener advertises the proxy's address, so
+// metadata sends every client connection back through the proxy, while the
+// broker talks to itself on an INTERNAL listener no fault touches.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { PeakdrillError } from '../model/errors.ts';
+import { LOOPBACK } from './free-port.ts';
+import { type SupervisedProcess, spawnSupervised } from './process-supervisor.ts';
+import { type StackContext, stackLayout } from './stack-context.ts';
+import { runCommand, tail } from './toolchain/run-command.ts';
+import { waitUntil } from './wait-strategy.ts';
+
+export const STACK_TOPICS = ['scans', 'inventory-events', 'marketplace-webhooks'] as const;
+
+export interface KafkaPorts {
+  readonly internal: number;
+  readonly client: number;
+  readonly controller: number;
+  /** Where clients are told to connect: the kafka proxy's listen port. */
+  readonly advertisedClient: number;
+}
+
+export interface StartedKafka {
+  readonly process: SupervisedProcess;
+  readonly ports: KafkaPorts;
+  /** Bootstrap through the proxy, the address every client should use. */
+  readonly brokers: string[];
+}
+
+function clusterId(): string {
+  // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding.
+  return randomBytes(16).toString('base64url');
+}
+
+function serverProperties(dataDir: string, ports: KafkaPorts): string {
+  return `process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@${LOOPBACK}:${ports.controller}
+listeners=INTERNAL://${LOOPBACK}:${ports.internal},CLIENT://${LOOPBACK}:${ports.client},CONTROLLER://${LOOPBACK}:${ports.controller}
+advertised.listeners=INTERNAL://${LOOPBACK}:${ports.internal},CLIENT://${LOOPBACK}:${ports.advertisedClient}
+listener.security.protocol.map=INTERNAL:PLAINTEXT,CLIENT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=INTERNAL
+controller.listener.names=CONTROLLER
+log.dirs=${dataDir}
+num.partitions=3
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=6
+group.initial.rebalance.delay.ms=0
+log.flush.interval.messages=9223372036854775807
+log.segment.bytes=67108864
+`;
+}
+
+const LOG4J = `log4j.rootLogger=WARN, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaServer=INFO
+log4j.logger.kafka.server.BrokerServer=INFO
+`;
+
+const JVM_OPTS = [
+  '-Xms256m',
+  '-Xmx1g',
+  '-XX:+UseSerialGC',
+  '-XX:TieredStopAtLevel=1',
+  '-Djava.awt.headless=true',
+];
+
+export function kafkaClient(brokers: string[], clientId = 'peakdrill'): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3, initialRetryTime: 100 },
+  });
+}
+
+export async function startKafka(ctx: StackContext, ports: KafkaPorts): Promise<StartedKafka> {
+  const layout = stackLayout(ctx.dir);
+  const dataDir = layout.dataDir('kafka');
+  await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+  const config = join(dataDir, 'server.properties');
+  const log4j = join(dataDir, 'log4j.properties');
+  await writeFile(config, serverProperties(join(dataDir, 'log'), ports));
+  await writeFile(log4j, LOG4J);
+  const classpath = join(ctx.tools.kafkaLibs, '*');
+  const java = ctx.tools.java;
+  const jvm = [...JVM_OPTS, `-Dlog4j.configuration=file:${log4j}`, '-cp', classpath];
+  const format = await runCommand(
+    java,
+    [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', config],
+    {
+      timeoutMs: 120_000,
+    },
+  );
+  if (format.code !== 0) {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_STACK_START',
+      `formatting Kafka storage failed: ${tail(format.stdout + format.stderr, 6)}`,
+      {
+        hint: 'run `peakdrill doctor` (Kafka needs Java 17+)',
+      },
+    );
+  }
+  const proc = await spawnSupervised(
+    { name: 'kafka', command: java, args: [...jvm, 'kafka.Kafka', config], logFile: layout.logFile('kafka') },
+    layout.pids,
+  );
+  ctx.processes.push(proc);
+  const direct = kafkaClient([`${LOOPBACK}:${ports.client}`], 'peakdrill-stack');
+  const admin = direct.admin();
+  try {
+    await waitUntil(
+      async () => {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        return cluster.brokers.length > 0;
+      },
+      {
+        what: `Kafka broker on ${LOOPBACK}:${ports.client}`,
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        process: proc,
+      },
+    );
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  return { process: proc, ports, brokers: [`${LOOPBACK}:${ports.advertisedClient}`] };
+}
+
+/** Creates the stack's topics (keyed by SKU, so several partitions) through the given brokers. */
+export async function createTopics(
+  brokers: string[],
+  topics: readonly string[],
+  partitions = 3,
+): Promise<void> {
+  const admin = kafkaClient(brokers, 'peakdrill-stack').admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,303 @@
+// The `local` stack provider: the topology of DESIGN.md as child processes on
+// 127.0.0.1 — Toxiproxy with its named proxies, postgres-a (primary) and
+// postgres-b (hot standby replicating through repl-ab), and a KRaft Kafka.
+// Used in-process by tests and commands (`await using stack = await new
+// LocalStack().start()`) and by `peakdrill stack up|status|down`.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
+import type { Toxiproxy } from 'toxiproxy-node-client';
+import { PeakdrillError } from '../model/errors.ts';
+import { LOOPBACK, PortAllocator } from './free-port.ts';
+import { createTopics, STACK_TOPICS, startKafka } from './kafka-service.ts';
+import {
+  connectionConfig,
+  PG_DATABASE,
+  PG_USER,
+  type PostgresServer,
+  promote,
+  setSynchronous,
+  startPrimary,
+  startStandby,
+} from './postgres-service.ts';
+import { anyAlive, reapPidDir, type SupervisedProcess } from './process-supervisor.ts';
+import { type StackContext, stackLayout } from './stack-context.ts';
+import {
+  type PublicStackState,
+  publicState,
+  readStackState,
+  type StackState,
+  writeStackState,
+} from './stack-state.ts';
+import { ensurePostgresUser } from './toolchain/postgres-installer.ts';
+import { resolveTools } from './toolchain/tool-locator.ts';
+import { startToxiproxy } from './toxiproxy-service.ts';
+
+export type ReplicationMode = 'sync' | 'async';
+export type PostgresName = 'postgres-a' | 'postgres-b';
+
+export function defaultStackDir(env: NodeJS.ProcessEnv = process.env): string {
+  // Under the temp dir rather than ~/.cache: when peakdrill is root, PostgreSQL
+  // runs as its own user and must be able to reach its data directory.
+  return env.PEAKDRILL_STACK_DIR ?? join(tmpdir(), `peakdrill-${process.getuid?.() ?? 'user'}`, 'stack');
+}
+
+export class LocalStack {
+  private dir: string | undefined;
+  private replication: ReplicationMode = 'sync';
+  private toxiproxyPort: number | undefined;
+  private env: NodeJS.ProcessEnv = process.env;
+  private log: (line: string) => void = () => {};
+
+  withDir(dir: string): this {
+    this.dir = dir;
+    return this;
+  }
+
+  withReplication(mode: ReplicationMode): this {
+    this.replication = mode;
+    return this;
+  }
+
+  withToxiproxyPort(port: number | undefined): this {
+    this.toxiproxyPort = port;
+    return this;
+  }
+
+  withEnv(env: NodeJS.ProcessEnv): this {
+    this.env = env;
+    return this;
+  }
+
+  withLogger(log: (line: string) => void): this {
+    this.log = log;
+    return this;
+  }
+
+  async start(): Promise<StartedLocalStack> {
+    const dir = this.dir ?? defaultStackDir(this.env);
+    const layout = stackLayout(dir);
+    const reaped = await reapPidDir(layout.pids);
+    if (reaped.length > 0) this.log(`reaped leftovers of an earlier stack: ${reaped.join(', ')}`);
+    const tools = await resolveTools(this.env);
+    await rm(layout.data, { recursive: true, force: true });
+    await mkdir(layout.logs, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+    const ctx: StackContext = {
+      dir,
+      tools,
+      ports: new PortAllocator(),
+      postgresUser: await ensurePostgresUser(),
+      log: this.log,
+      processes: [],
+    };
+    const password = this.env.PEAKDRILL_PG_PASSWORD ?? randomBytes(18).toString('base64url');
+    try {
+      const toxiproxy = await startToxiproxy(ctx, this.toxiproxyPort);
+      const [portA, portB, kafkaInternal, kafkaClientPort, kafkaController] = await Promise.all([
+        ctx.ports.free(),
+        ctx.ports.free(),
+        ctx.ports.free(),
+        ctx.ports.free(),
+        ctx.ports.free(),
+      ]);
+      const dbA = await toxiproxy.createProxy('db-a', `${LOOPBACK}:${portA}`);
+      const dbB = await toxiproxy.createProxy('db-b', `${LOOPBACK}:${portB}`);
+      const repl = await toxiproxy.createProxy('repl-ab', `${LOOPBACK}:${portA}`);
+      const kafkaProxy = await toxiproxy.createProxy('kafka', `${LOOPBACK}:${kafkaClientPort}`);
+
+      const postgres = (async () => {
+        const primary = await startPrimary(ctx, 'postgres-a', portA, password);
+        const standby = await startStandby(ctx, 'postgres-b', portB, password, primary, repl.listen.port);
+        if (this.replication === 'sync') await setSynchronous(portA, password, true);
+        return { primary, standby };
+      })();
+      const kafka = (async () => {
+        const started = await startKafka(ctx, {
+          internal: kafkaInternal,
+          client: kafkaClientPort,
+          controller: kafkaController,
+          advertisedClient: kafkaProxy.listen.port,
+        });
+        await createTopics(started.brokers, STACK_TOPICS);
+        return started;
+      })();
+      const [pgResult, kafkaResult] = await Promise.allSettled([postgres, kafka]);
+      if (pgResult.status === 'rejected') throw pgResult.reason;
+      if (kafkaResult.status === 'rejected') throw kafkaResult.reason;
+      const { primary, standby } = pgResult.value;
+      const state: StackState = {
+        version: 1,
+        dir,
+        startedAt: new Date().toISOString(),
+        replication: this.replication,
+        endpoints: {
+          toxiproxy: {
+            kind: 'toxiproxy-api',
+            host: LOOPBACK,
+            port: new URL(toxiproxy.apiUrl).port ? Number(new URL(toxiproxy.apiUrl).port) : 0,
+            url: toxiproxy.apiUrl,
+          },
+          'postgres-a': {
+            kind: 'postgres',
+            host: LOOPBACK,
+            port: primary.port,
+            role: 'primary',
+            url: pgUrl(primary.port),
+          },
+          'postgres-b': {
+            kind: 'postgres',
+            host: LOOPBACK,
+            port: standby.port,
+            role: 'standby',
+            url: pgUrl(standby.port),
+          },
+          kafka: {
+            kind: 'kafka',
+            host: LOOPBACK,
+            port: kafkaProxy.listen.port,
+            url: `${LOOPBACK}:${kafkaProxy.listen.port}`,
+          },
+          'kafka-internal': { kind: 'kafka', host: LOOPBACK, port: kafkaInternal },
+        },
+        proxies: [dbA, dbB, repl, kafkaProxy],
+        processes: ctx.processes.map((p) => ({ name: p.name, pid: p.pid })),
+        secrets: { pgPassword: password },
+      };
+      await writeStackState(layout.stateFile, state);
+      return new StartedLocalStack(state, ctx.processes, toxiproxy.client, { primary, standby });
+    } catch (error) {
+      await stopAll(ctx.processes);
+      throw error;
+    }
+  }
+}
+
+function pgUrl(port: number): string {
+  return `postgres://${PG_USER}@${LOOPBACK}:${port}/${PG_DATABASE}`;
+}
+
+async function stopAll(processes: readonly SupervisedProcess[]): Promise<void> {
+  // Everything at once: the stack has no shutdown order that matters, and down must be fast.
+  await Promise.all([...processes].reverse().map((p) => p.stop(p.name === 'kafka' ? 3_000 : 2_000)));
+}
+
+export class StartedLocalStack implements AsyncDisposable {
+  readonly state: StackState;
+  readonly toxiproxy: Toxiproxy;
+  private readonly processes: SupervisedProcess[];
+  private readonly servers: { primary: PostgresServer; standby: PostgresServer };
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    state: StackState,
+    processes: SupervisedProcess[],
+    toxiproxy: Toxiproxy,
+    servers: { primary: PostgresServer; standby: PostgresServer },
+  ) {
+    this.state = state;
+    this.processes = processes;
+    this.toxiproxy = toxiproxy;
+    this.servers = servers;
+  }
+
+  get dir(): string {
+    return this.state.dir;
+  }
+
+  get publicState(): PublicStackState {
+    return publicState(this.state);
+  }
+
+  process(name: string): SupervisedProcess {
+    const found = this.processes.find((p) => p.name === name);
+    if (!found)
+      throw new PeakdrillError('PEAKDRILL_ERR_STACK_STATE', `no process named ${name} in this stack`);
+    return found;
+  }
+
+  proxy(name: string) {
+    const found = this.state.proxies.find((p) => p.name === name);
+    if (!found) throw new PeakdrillError('PEAKDRILL_ERR_STACK_STATE', `no proxy named ${name} in this stack`);
+    return found;
+  }
+
+  /** Connection settings for a database, directly or through its db-a/db-b proxy. */
+  postgres(name: PostgresName, via: 'direct' | 'proxy' = 'direct', database = PG_DATABASE): pg.ClientConfig {
+    const port =
+      via === 'direct'
+        ? this.state.endpoints[name]!.port
+        : this.proxy(name === 'postgres-a' ? 'db-a' : 'db-b').listen.port;
+    return connectionConfig(port, this.state.secrets.pgPassword, database);
+  }
+
+  get kafkaBrokers(): string[] {
+    return [this.state.endpoints.kafka!.url!];
+  }
+
+  async promoteStandby(): Promise<void> {
+    await promote(this.servers.standby.port, this.state.secrets.pgPassword);
+  }
+
+  async setSynchronous(sync: boolean): Promise<void> {
+    await setSynchronous(this.servers.primary.port, this.state.secrets.pgPassword, sync);
+  }
+
+  /** Leaves the processes running when this peakdrill exits (`stack up`). */
+  detach(): void {
+    for (const p of this.processes) p.detach();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await stopAll(this.processes);
+      await reapPidDir(stackLayout(this.state.dir).pids);
+      await rm(stackLayout(this.state.dir).data, { recursive: true, force: true });
+      await rm(stackLayout(this.state.dir).stateFile, { force: true });
+    })();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+export interface StackStatus {
+  readonly dir: string;
+  readonly up: boolean;
+  readonly state: PublicStackState | undefined;
+  readonly processes: { name: string; pid: number; alive: boolean }[];
+}
+
+export function stackStatus(dir: string): StackStatus {
+  const layout = stackLayout(dir);
+  const state = readStackState(layout.stateFile);
+  const processes = (state?.processes ?? []).map((p) => ({ ...p, alive: isAlive(p.pid) }));
+  const up = state !== undefined && processes.length > 0 && processes.every((p) => p.alive);
+  return { dir, up, state: state ? publicState(state) : undefined, processes };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops whatever a stack directory's pid files name — a live stack or a dead peakdrill's leftovers. */
+export async function stackDown(dir: string): Promise<{ stopped: string[] }> {
+  const layout = stackLayout(dir);
+  const stopped = await reapPidDir(layout.pids);
+  await rm(layout.data, { recursive: true, force: true });
+  await rm(layout.stateFile, { force: true });
+  return { stopped };
+}
+
+export function stackIsRunning(dir: string): boolean {
+  return anyAlive(stackLayout(dir).pids);
+}

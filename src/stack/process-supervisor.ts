@@ -1,0 +1,196 @@
+// Starts the stack's long-lived programs as tracked child processes. Each runs
+// in its own process group (so a stop reaches its children: postgres backends,
+// JVM helpers) with its output in a log file, and leaves a pid file the reaper
+// can use when the peakdrill that started it is gone (kill -9, crash).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface ProcessSpec {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly logFile: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  readonly uid?: number;
+  readonly gid?: number;
+  /** PostgreSQL's fast shutdown is SIGINT (SIGTERM waits for clients to leave). */
+  readonly stopSignal?: NodeJS.Signals;
+}
+
+export interface PidRecord {
+  readonly name: string;
+  readonly pid: number;
+  /** Kernel start time of the process, so a recycled pid is never killed by mistake. */
+  readonly startTicks: string | null;
+  readonly command: string;
+  readonly stopSignal: NodeJS.Signals;
+  readonly owner: number;
+}
+
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** Kernel start time (field 22 of /proc/<pid>/stat), or null if the pid is gone. */
+export function processStartTicks(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces; fields after it follow the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function isSameProcess(record: PidRecord): boolean {
+  const ticks = processStartTicks(record.pid);
+  if (ticks === null) return false;
+  if (record.startTicks !== null && ticks !== record.startTicks) return false;
+  // A zombie still has a stat entry but nothing left to stop.
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${record.pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export class SupervisedProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly logFile: string;
+  readonly exited: Promise<ExitStatus>;
+  private exitStatus: ExitStatus | undefined;
+  private readonly child: ChildProcess;
+  private readonly pidFile: string;
+  private readonly stopSignal: NodeJS.Signals;
+
+  constructor(child: ChildProcess, spec: ProcessSpec, pidFile: string) {
+    this.child = child;
+    this.name = spec.name;
+    this.pid = child.pid!;
+    this.logFile = spec.logFile;
+    this.pidFile = pidFile;
+    this.stopSignal = spec.stopSignal ?? 'SIGTERM';
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exitStatus = { code, signal };
+        resolve(this.exitStatus);
+      });
+    });
+  }
+
+  get running(): boolean {
+    return this.exitStatus === undefined;
+  }
+
+  get exitedWith(): ExitStatus | undefined {
+    return this.exitStatus;
+  }
+
+  /** Lets the parent exit while this process keeps running (`stack up`). */
+  detach(): void {
+    this.child.unref();
+  }
+
+  /** Stops the whole process group: the polite signal, then SIGKILL after graceMs. Idempotent. */
+  async stop(graceMs = 5_000): Promise<ExitStatus> {
+    if (this.running) {
+      signalGroup(this.pid, this.stopSignal);
+      const timer = sleep(graceMs).then(() => 'timeout' as const);
+      if ((await Promise.race([this.exited, timer])) === 'timeout') {
+        signalGroup(this.pid, 'SIGKILL');
+      }
+    }
+    const status = await this.exited;
+    // Grandchildren that left the group are not ours; those that stayed are gone with it.
+    signalGroup(this.pid, 'SIGKILL');
+    await rm(this.pidFile, { force: true });
+    return status;
+  }
+}
+
+export async function spawnSupervised(spec: ProcessSpec, pidDir: string): Promise<SupervisedProcess> {
+  await mkdir(pidDir, { recursive: true });
+  const logFd = openSync(spec.logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(spec.command, [...spec.args], {
+      cwd: spec.cwd,
+      env: spec.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+      ...(spec.uid === undefined ? {} : { uid: spec.uid }),
+      ...(spec.gid === undefined ? {} : { gid: spec.gid }),
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  const pidFile = join(pidDir, `${spec.name}.json`);
+  const record: PidRecord = {
+    name: spec.name,
+    pid: child.pid!,
+    startTicks: processStartTicks(child.pid!),
+    command: [spec.command, ...spec.args].join(' '),
+    stopSignal: spec.stopSignal ?? 'SIGTERM',
+    owner: process.pid,
+  };
+  await writeFile(pidFile, `${JSON.stringify(record)}\n`);
+  return new SupervisedProcess(child, spec, pidFile);
+}
+
+export function readPidRecords(pidDir: string): PidRecord[] {
+  if (!existsSync(pidDir)) return [];
+  return readdirSync(pidDir)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => {
+      try {
+        return [JSON.parse(readFileSync(join(pidDir, f), 'utf8')) as PidRecord];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** True when some process recorded in pidDir is still alive. */
+export function anyAlive(pidDir: string): boolean {
+  return readPidRecords(pidDir).some(isSameProcess);
+}
+
+/**
+ * Stops every process recorded in pidDir that is still alive and removes the
+ * pid files: the backstop after a peakdrill that owned them died. Returns the
+ * names it had to stop.
+ */
+export async function reapPidDir(pidDir: string, graceMs = 3_000): Promise<string[]> {
+  const records = readPidRecords(pidDir);
+  const alive = records.filter(isSameProcess);
+  for (const record of alive) signalGroup(record.pid, record.stopSignal);
+  const deadline = Date.now() + graceMs;
+  while (alive.some(isSameProcess) && Date.now() < deadline) await sleep(50);
+  for (const record of alive) if (isSameProcess(record)) signalGroup(record.pid, 'SIGKILL');
+  while (alive.some(isSameProcess) && Date.now() < deadline + 2_000) await sleep(50);
+  for (const record of records) await rm(join(pidDir, `${record.name}.json`), { force: true });
+  return alive.map((r) => r.name);
+}

@@ -1,0 +1,57 @@
+// Runs a short-lived helper program (go, mvn, java --version, apt-get) to
+// completion and captures its output. Long-lived services use the process
+// supervisor instead; this is only for install and version probes.
+import { spawn } from 'node:child_process';
+
+export interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeoutMs?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 600_000,
+      killSignal: 'SIGKILL',
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
+    });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', (error) => resolve({ code: null, stdout, stderr: stderr + String(error.message) }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The last few lines of a tool's output, for error messages. */
+export function tail(text: string, lines = 8): string {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+export async function which(command: string): Promise<string | undefined> {
+  const result = await runCommand('sh', ['-c', `command -v -- "$1"`, 'sh', command], { timeoutMs: 5_000 });
+  const found = result.stdout.trim();
+  return result.code === 0 && found !== '' ? found : undefined;
+}
