@@ -9,6 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          setupFiles: ['test/support/vitest-setup.ts'],
           include: ['{src,recorders,simulators,scenarios,bench}/**/*.test.ts'],
           testTimeout: 20_000,
         },
@@ -16,6 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'stack',
+          setupFiles: ['test/support/vitest-setup.ts'],
           include: ['test/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 180_000,

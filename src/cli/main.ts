@@ -5,6 +5,8 @@ import { isPeakdrillError } from '../model/errors.ts';
 import { type CommandContext, EXIT_ERROR, type PeakdrillCommand } from './command.ts';
 import { commands } from './commands/index.ts';
 
+class UsageError extends Error {}
+
 export async function main(argv: readonly string[], context: Partial<CommandContext> = {}): Promise<number> {
   const ctx: CommandContext = {
     stdout: context.stdout ?? process.stdout,
@@ -14,7 +16,6 @@ export async function main(argv: readonly string[], context: Partial<CommandCont
     isTty: context.isTty ?? Boolean(process.stdout.isTTY),
   };
   let exitCode = 0;
-  let usageError: string | undefined;
   let parser: Argv = yargs([...argv])
     .scriptName('peakdrill')
     .usage(
@@ -30,7 +31,8 @@ export async function main(argv: readonly string[], context: Partial<CommandCont
     .exitProcess(false)
     .fail((message, error) => {
       if (error) throw error;
-      usageError = message;
+      // Throwing stops yargs before any command handler runs.
+      throw new UsageError(message);
     });
   for (const cmd of commands as readonly PeakdrillCommand<any>[]) {
     parser = parser.command({
@@ -45,11 +47,13 @@ export async function main(argv: readonly string[], context: Partial<CommandCont
   try {
     await parser.parseAsync();
   } catch (error) {
+    if (error instanceof UsageError) {
+      ctx.stderr.write(
+        `peakdrill: ${error.message}\nRun \`peakdrill --help\` for the commands and options.\n`,
+      );
+      return EXIT_ERROR;
+    }
     return reportError(error, ctx);
-  }
-  if (usageError !== undefined) {
-    ctx.stderr.write(`peakdrill: ${usageError}\nRun \`peakdrill --help\` for the commands and options.\n`);
-    return EXIT_ERROR;
   }
   return exitCode;
 }

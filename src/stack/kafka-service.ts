@@ -99,9 +99,7 @@ export async function startKafka(ctx: StackContext, ports: KafkaPorts): Promise<
   const format = await runCommand(
     java,
     [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', config],
-    {
-      timeoutMs: 120_000,
-    },
+    { timeoutMs: 120_000, track: { pidDir: layout.pids, name: 'kafka-format' } },
   );
   if (format.code !== 0) {
     throw new PeakdrillError(

@@ -4,9 +4,9 @@
 // Used in-process by tests and commands (`await using stack = await new
 // LocalStack().start()`) and by `peakdrill stack up|status|down`.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type pg from 'pg';
 import type { Toxiproxy } from 'toxiproxy-node-client';
 import { PeakdrillError } from '../model/errors.ts';
@@ -85,11 +85,13 @@ export class LocalStack {
     await rm(layout.data, { recursive: true, force: true });
     await mkdir(layout.logs, { recursive: true });
     await mkdir(dir, { recursive: true, mode: 0o755 });
+    const postgresUser = await ensurePostgresUser();
+    if (postgresUser) await assertReachableBy(dir, postgresUser.name);
     const ctx: StackContext = {
       dir,
       tools,
       ports: new PortAllocator(),
-      postgresUser: await ensurePostgresUser(),
+      postgresUser,
       log: this.log,
       processes: [],
     };
@@ -171,6 +173,26 @@ export class LocalStack {
     } catch (error) {
       await stopAll(ctx.processes);
       throw error;
+    }
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as its own user, which must be able to walk down to
+ * its data directory. The stack dir itself is ours to open up; its parents are
+ * not, so a private parent (e.g. under /root) is an error that says so.
+ */
+async function assertReachableBy(dir: string, user: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) {
+    if (((await stat(d)).mode & 0o001) === 0) {
+      throw new PeakdrillError(
+        'PEAKDRILL_ERR_STACK_START',
+        `PostgreSQL runs as the user ${user} and cannot reach ${dir}: ${d} is not searchable by other users`,
+        {
+          hint: `use a stack directory under a world-searchable path (the default is under ${tmpdir()}), e.g. --dir ${join(tmpdir(), 'peakdrill-stack')}`,
+        },
+      );
     }
   }
 }

@@ -155,7 +155,12 @@ export async function startPrimary(
         '--locale=C',
         '--no-sync',
       ],
-      { env: pgEnv(ctx), timeoutMs: 120_000, ...asPgUser(ctx) },
+      {
+        env: pgEnv(ctx),
+        timeoutMs: 120_000,
+        ...asPgUser(ctx),
+        track: { pidDir: layout.pids, name: `initdb-${name}` },
+      },
     );
     if (init.code !== 0) {
       throw new PeakdrillError(
@@ -212,7 +217,12 @@ export async function startStandby(
         '-S',
         STANDBY_NAME,
       ],
-      { env: { ...pgEnv(ctx), PGPASSWORD: password }, timeoutMs: 120_000, ...asPgUser(ctx) },
+      {
+        env: { ...pgEnv(ctx), PGPASSWORD: password },
+        timeoutMs: 120_000,
+        ...asPgUser(ctx),
+        track: { pidDir: layout.pids, name: `basebackup-${name}` },
+      },
     );
     if (backup.code !== 0) {
       throw new PeakdrillError(

@@ -2,6 +2,9 @@
 // completion and captures its output. Long-lived services use the process
 // supervisor instead; this is only for install and version probes.
 import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { processStartTicks } from '../process-supervisor.ts';
 
 export interface CommandResult {
   readonly code: number | null;
@@ -15,6 +18,11 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   readonly uid?: number;
   readonly gid?: number;
+  /**
+   * Record the process in a stack's pid directory while it runs, in its own
+   * process group, so a reaper can stop it if this peakdrill dies first.
+   */
+  readonly track?: { readonly pidDir: string; readonly name: string };
 }
 
 export function runCommand(
@@ -33,7 +41,22 @@ export function runCommand(
       killSignal: 'SIGKILL',
       ...(options.uid === undefined ? {} : { uid: options.uid }),
       ...(options.gid === undefined ? {} : { gid: options.gid }),
+      detached: options.track !== undefined,
     });
+    const pidFile =
+      options.track && child.pid ? join(options.track.pidDir, `${options.track.name}.json`) : undefined;
+    if (pidFile && options.track) {
+      mkdirSync(options.track.pidDir, { recursive: true });
+      const record = {
+        name: options.track.name,
+        pid: child.pid,
+        startTicks: processStartTicks(child.pid!),
+        command: [command, ...args].join(' '),
+        stopSignal: 'SIGTERM',
+        owner: process.pid,
+      };
+      writeFileSync(pidFile, `${JSON.stringify(record)}\n`);
+    }
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
     });
@@ -41,7 +64,10 @@ export function runCommand(
       stderr += chunk;
     });
     child.on('error', (error) => resolve({ code: null, stdout, stderr: stderr + String(error.message) }));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      if (pidFile) rmSync(pidFile, { force: true });
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

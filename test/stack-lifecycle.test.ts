@@ -1,0 +1,189 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempStackDir } from './support/stack-fixture.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'peakdrill.js');
+
+function peakdrill(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+/** Running (a zombie waiting for init to collect it is not running). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Every process on the machine whose command line mentions the stack directory. */
+function processesMentioning(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe('peakdrill stack up / down (CLI)', () => {
+  it('up starts every process with its endpoints; down leaves no process and no listening port', async () => {
+    const dir = tempStackDir('cli');
+    const up = await peakdrill(['stack', 'up', '--dir', dir, '--json']).done;
+    expect(up.code, up.stderr).toBe(0);
+    const state = JSON.parse(up.stdout);
+    expect(Object.keys(state.endpoints)).toEqual(
+      expect.arrayContaining(['toxiproxy', 'postgres-a', 'postgres-b', 'kafka']),
+    );
+    expect(state.proxies.map((p: { name: string }) => p.name).sort()).toEqual([
+      'db-a',
+      'db-b',
+      'kafka',
+      'repl-ab',
+    ]);
+    expect(JSON.stringify(state)).not.toMatch(/password|pgPassword/i);
+    const pids: number[] = state.processes.map((p: { pid: number }) => p.pid);
+    const ports: number[] = [
+      ...Object.values(state.endpoints).map((e) => (e as { port: number }).port),
+      ...state.proxies.map((p: { listen: { port: number } }) => p.listen.port),
+    ];
+    expect(pids.every(alive)).toBe(true);
+    for (const port of ports) expect(await listening(port), `port ${port}`).toBe(true);
+
+    const status = await peakdrill(['stack', 'status', '--dir', dir, '--json']).done;
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).up).toBe(true);
+
+    const again = await peakdrill(['stack', 'up', '--dir', dir]).done;
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already running/);
+
+    const t0 = performance.now();
+    const down = await peakdrill(['stack', 'down', '--dir', dir]).done;
+    console.log(`stack down took ${(performance.now() - t0).toFixed(0)} ms (CLI start included)`);
+    expect(down.code).toBe(0);
+    expect(pids.filter(alive)).toEqual([]);
+    for (const port of ports) expect(await listening(port), `port ${port} after down`).toBe(false);
+    expect(processesMentioning(dir)).toEqual([]);
+  });
+
+  it('kill -9 of peakdrill during up leaves pid files that stack down reaps', async () => {
+    const dir = tempStackDir('kill9');
+    const { child, done } = peakdrill(['stack', 'up', '--dir', dir]);
+    const pidDir = join(dir, 'pids');
+    // Kill it once PostgreSQL is being set up: some services are up, others still starting.
+    await expect
+      .poll(
+        () => {
+          try {
+            return readdirSync(pidDir).filter((f) => f.startsWith('postgres-a') || f.startsWith('initdb'))
+              .length;
+          } catch {
+            return 0;
+          }
+        },
+        { timeout: 30_000, interval: 20 },
+      )
+      .toBeGreaterThan(0);
+    const recorded = readdirSync(pidDir).map(
+      (f) => JSON.parse(readFileSync(join(pidDir, f), 'utf8')).pid as number,
+    );
+    child.kill('SIGKILL');
+    await done;
+    expect(recorded.some(alive)).toBe(true);
+
+    const down = await peakdrill(['stack', 'down', '--dir', dir]).done;
+    expect(down.code, down.stderr).toBe(0);
+    // Anything the killed up was still starting has either finished or been reaped.
+    await expect.poll(() => processesMentioning(dir), { timeout: 10_000 }).toEqual([]);
+    expect(recorded.filter(alive)).toEqual([]);
+  });
+});
+
+describe('bad input is a clear error with exit code 2', () => {
+  it('an unknown option names it', async () => {
+    const r = await peakdrill(['stack', 'up', '--frobnicate']).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Unknown argument: frobnicate/);
+    expect(r.stderr).toMatch(/peakdrill --help/);
+  });
+
+  it('a port already taken names the port and how to free it', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const dir = tempStackDir('port');
+      const r = await peakdrill(['stack', 'up', '--dir', dir, '--toxiproxy-port', String(port)]).done;
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`port 127.0.0.1:${port} for toxiproxy is already in use`);
+      expect(r.stderr).toMatch(/fix: /);
+      expect(processesMentioning(dir)).toEqual([]);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('a missing binary names the tool and says to run peakdrill setup', async () => {
+    const emptyCache = tempStackDir('nocache');
+    const r = await peakdrill(['stack', 'up', '--dir', tempStackDir('missing')], {
+      PEAKDRILL_CACHE: emptyCache,
+    }).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing: kafka 3\.9\.1, toxiproxy 2\.12\.0, k6 2\.2\.0/);
+    expect(r.stderr).toMatch(/fix: run `peakdrill setup`/);
+    expect(r.stderr).toMatch(/PEAKDRILL_ERR_MISSING_TOOL/);
+  });
+
+  it('doctor --json reports all four tools found after setup', async () => {
+    const r = await peakdrill(['doctor', '--json']).done;
+    expect(r.code, r.stdout).toBe(0);
+    const tools = JSON.parse(r.stdout).tools as {
+      name: string;
+      found: boolean;
+      version: string;
+      path: string;
+    }[];
+    expect(tools.map((t) => t.name)).toEqual(['postgres', 'kafka', 'toxiproxy', 'k6']);
+    for (const t of tools) {
+      expect(t.found, t.name).toBe(true);
+      expect(t.version, t.name).toBeTruthy();
+      expect(t.path, t.name).toBeTruthy();
+    }
+  });
+});
