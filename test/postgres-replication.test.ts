@@ -102,3 +102,25 @@ describe('PostgreSQL primary and streaming standby (sync replication)', () => {
     });
   });
 });
+
+describe('a standby bootstrapped without pg_basebackup (the npm PostgreSQL build has none)', () => {
+  it('copies the primary under the low-level backup API and streams from it', async () => {
+    const { LocalStack } = await import('../src/stack/local-stack.ts');
+    const { tempStackDir } = await import('./support/stack-fixture.ts');
+    await using stack = await new LocalStack()
+      .withDir(tempStackDir('copy'))
+      .withStandbyBootstrap('copy')
+      .start();
+    await withClient(stack.postgres('postgres-a'), async (c) => {
+      await c.query('CREATE TABLE copied (id int primary key)');
+      await c.query('INSERT INTO copied SELECT generate_series(1, 100)');
+    });
+    const n = await withClient(stack.postgres('postgres-b'), (c) =>
+      waitFor(async () => {
+        const r = await c.query<{ n: string }>('SELECT count(*) AS n FROM copied').catch(() => undefined);
+        return r && Number(r.rows[0]!.n) === 100 ? 100 : undefined;
+      }, 10_000),
+    );
+    expect(n).toBe(100);
+  });
+});

@@ -26,3 +26,16 @@ export const EXIT_ERROR = 2;
 export function printJson(context: CommandContext, value: unknown): void {
   context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** A command with its argument type erased, so commands of different shapes share one list. */
+export interface RegisteredCommand {
+  readonly command: string | readonly string[];
+  readonly describe: string;
+  builder(yargs: Argv): Argv;
+  run(args: unknown, context: CommandContext): Promise<number>;
+}
+
+export function registerCommand<A>(command: PeakdrillCommand<A>): RegisteredCommand {
+  // Sound because yargs hands run() exactly what this command's builder declared.
+  return command as unknown as RegisteredCommand;
+}

@@ -2,7 +2,7 @@
 // commands/, and the one place where errors become messages and exit codes.
 import yargs, { type Argv } from 'yargs';
 import { isPeakdrillError } from '../model/errors.ts';
-import { type CommandContext, EXIT_ERROR, type PeakdrillCommand } from './command.ts';
+import { type CommandContext, EXIT_ERROR } from './command.ts';
 import { commands } from './commands/index.ts';
 
 class UsageError extends Error {}
@@ -34,12 +34,12 @@ export async function main(argv: readonly string[], context: Partial<CommandCont
       // Throwing stops yargs before any command handler runs.
       throw new UsageError(message);
     });
-  for (const cmd of commands as readonly PeakdrillCommand<any>[]) {
+  for (const cmd of commands) {
     parser = parser.command({
       command: cmd.command as string | string[],
       describe: cmd.describe,
       builder: (y: Argv) => cmd.builder(y),
-      handler: async (args: any) => {
+      handler: async (args: unknown) => {
         exitCode = await cmd.run(args, ctx);
       },
     });

@@ -18,6 +18,7 @@ import {
   PG_USER,
   type PostgresServer,
   promote,
+  type StandbyBootstrap,
   setSynchronous,
   startPrimary,
   startStandby,
@@ -48,6 +49,7 @@ export class LocalStack {
   private dir: string | undefined;
   private replication: ReplicationMode = 'sync';
   private toxiproxyPort: number | undefined;
+  private standbyBootstrap: StandbyBootstrap = 'basebackup';
   private env: NodeJS.ProcessEnv = process.env;
   private log: (line: string) => void = () => {};
 
@@ -63,6 +65,12 @@ export class LocalStack {
 
   withToxiproxyPort(port: number | undefined): this {
     this.toxiproxyPort = port;
+    return this;
+  }
+
+  /** How postgres-b gets its first copy; `copy` is what a PostgreSQL build without pg_basebackup uses. */
+  withStandbyBootstrap(bootstrap: StandbyBootstrap): this {
+    this.standbyBootstrap = bootstrap;
     return this;
   }
 
@@ -112,7 +120,15 @@ export class LocalStack {
 
       const postgres = (async () => {
         const primary = await startPrimary(ctx, 'postgres-a', portA, password);
-        const standby = await startStandby(ctx, 'postgres-b', portB, password, primary, repl.listen.port);
+        const standby = await startStandby(
+          ctx,
+          'postgres-b',
+          portB,
+          password,
+          primary,
+          repl.listen.port,
+          this.standbyBootstrap,
+        );
         if (this.replication === 'sync') await setSynchronous(portA, password, true);
         return { primary, standby };
       })();

@@ -16,6 +16,9 @@ export const PG_USER = 'peakdrill';
 export const PG_DATABASE = 'peakdrill';
 export const STANDBY_NAME = 'postgres_b';
 
+/** pg_basebackup when the binaries have it; `copy` is the fallback for builds without it. */
+export type StandbyBootstrap = 'basebackup' | 'copy';
+
 export interface PostgresServer {
   readonly name: string;
   readonly port: number;
@@ -192,11 +195,12 @@ export async function startStandby(
   password: string,
   primary: PostgresServer,
   replicationProxyPort: number,
+  bootstrap: StandbyBootstrap = 'basebackup',
 ): Promise<PostgresServer> {
   const layout = stackLayout(ctx.dir);
   const dataDir = layout.dataDir(name);
   await rm(dataDir, { recursive: true, force: true });
-  if (ctx.tools.postgres.hasBasebackup) {
+  if (bootstrap === 'basebackup' && ctx.tools.postgres.hasBasebackup) {
     await ownDir(ctx, dataDir);
     const backup = await runCommand(
       join(ctx.tools.postgres.bindir, 'pg_basebackup'),
@@ -231,7 +235,7 @@ export async function startStandby(
       );
     }
   } else {
-    await copyBackup(ctx, primary, dataDir, password);
+    await copyBackup(primary, dataDir, password);
   }
   await writeFile(join(dataDir, 'standby.signal'), '');
   await appendFile(
@@ -263,7 +267,7 @@ async function chownTree(ctx: StackContext, dir: string): Promise<void> {
  * client tools): the low-level backup API around a file copy, then the standby
  * streams the rest of the WAL from the slot.
  */
-async function copyBackup(ctx: StackContext, primary: PostgresServer, dataDir: string, password: string) {
+async function copyBackup(primary: PostgresServer, dataDir: string, password: string) {
   await withClient(connectionConfig(primary.port, password, 'postgres'), async (c) => {
     await c.query(`SELECT pg_backup_start('peakdrill-standby', true)`);
     let stopped = false;

@@ -1,7 +1,11 @@
 // Every CLI command, in the order --help lists them.
-import type { PeakdrillCommand } from '../command.ts';
+import { type RegisteredCommand, registerCommand } from '../command.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { setupCommand } from './setup-command.ts';
 import { stackCommand } from './stack-command.ts';
 
-export const commands: readonly PeakdrillCommand<any>[] = [setupCommand, doctorCommand, stackCommand];
+export const commands: readonly RegisteredCommand[] = [
+  registerCommand(setupCommand),
+  registerCommand(doctorCommand),
+  registerCommand(stackCommand),
+];
