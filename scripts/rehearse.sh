@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$(scripts/ensure-node.sh):$PATH"
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm install --no-audit --no-fund
 peakdrill() { node bin/peakdrill.js "$@"; }
 peakdrill setup
 trap 'peakdrill stack down' EXIT

@@ -1,0 +1,94 @@
+// The reference store in the local stack: store-a (region a, primary) and
+// store-b (region b, standby) as separate processes, so a region loss can kill
+// one, each behind its edge proxy and reaching its region's database through
+// db-a/db-b. The database password goes to the store in its environment only.
+import { fileURLToPath } from 'node:url';
+import { LOOPBACK } from './free-port.ts';
+import { PG_DATABASE, PG_USER } from './postgres-service.ts';
+import { spawnSupervised, type SupervisedProcess } from './process-supervisor.ts';
+import { type StackContext, stackLayout } from './stack-context.ts';
+import type { ProxyEndpoint, StartedToxiproxy } from './toxiproxy-service.ts';
+import { waitUntil } from './wait-strategy.ts';
+
+export const STORE_MAIN = fileURLToPath(new URL('../reference-store/store-main.ts', import.meta.url));
+
+export interface ReferenceStoreOptions {
+  /** One seeded defect by name, or undefined for the correct store. */
+  readonly defect?: string | undefined;
+  readonly failover?: 'auto' | 'manual';
+  readonly failoverDetectionMs?: number;
+}
+
+export interface StoreEndpoints {
+  readonly region: 'a' | 'b';
+  readonly port: number;
+  readonly edge: ProxyEndpoint;
+  process: SupervisedProcess;
+}
+
+interface StoreLinks {
+  readonly password: string;
+  readonly dbProxy: Record<'a' | 'b', ProxyEndpoint>;
+  readonly kafkaBrokers: string[];
+}
+
+export function storeEnv(
+  region: 'a' | 'b',
+  port: number,
+  peerEdge: ProxyEndpoint,
+  links: StoreLinks,
+  options: ReferenceStoreOptions,
+): NodeJS.ProcessEnv {
+  const db = links.dbProxy[region];
+  const pgUrl = `postgres://${PG_USER}:${encodeURIComponent(links.password)}@${db.listen.host}:${db.listen.port}/${PG_DATABASE}`;
+  return {
+    ...process.env,
+    PEAKDRILL_STORE_REGION: region,
+    PEAKDRILL_STORE_HOST: LOOPBACK,
+    PEAKDRILL_STORE_PORT: String(port),
+    PEAKDRILL_STORE_PG_URL: pgUrl,
+    PEAKDRILL_STORE_PEER_URL: `http://${peerEdge.listen.host}:${peerEdge.listen.port}`,
+    PEAKDRILL_STORE_KAFKA_BROKERS: links.kafkaBrokers.join(','),
+    PEAKDRILL_STORE_ROLE: region === 'a' ? 'primary' : 'standby',
+    PEAKDRILL_STORE_DEFECT: options.defect ?? '',
+    PEAKDRILL_STORE_FAILOVER: options.failover ?? 'auto',
+    PEAKDRILL_STORE_FAILOVER_DETECTION_MS: String(options.failoverDetectionMs ?? 3_000),
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  };
+}
+
+async function startOne(ctx: StackContext, region: 'a' | 'b', port: number, env: NodeJS.ProcessEnv, edge: ProxyEndpoint) {
+  const layout = stackLayout(ctx.dir);
+  const name = `store-${region}`;
+  const proc = await spawnSupervised(
+    { name, command: process.execPath, args: [STORE_MAIN], logFile: layout.logFile(name), env },
+    layout.pids,
+  );
+  ctx.processes.push(proc);
+  const url = `http://${edge.listen.host}:${edge.listen.port}/health`;
+  await waitUntil(async () => (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok, {
+    what: `${name} to answer ${url}`,
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    process: proc,
+  });
+  return proc;
+}
+
+/** Starts store-a then store-b (b's migrations wait for a's on the primary). */
+export async function startReferenceStores(
+  ctx: StackContext,
+  toxiproxy: StartedToxiproxy,
+  links: StoreLinks,
+  options: ReferenceStoreOptions,
+): Promise<StoreEndpoints[]> {
+  const [portA, portB] = [await ctx.ports.free(), await ctx.ports.free()];
+  const edgeA = await toxiproxy.createProxy('edge-a', `${LOOPBACK}:${portA}`);
+  const edgeB = await toxiproxy.createProxy('edge-b', `${LOOPBACK}:${portB}`);
+  const a = await startOne(ctx, 'a', portA, storeEnv('a', portA, edgeB, links, options), edgeA);
+  const b = await startOne(ctx, 'b', portB, storeEnv('b', portB, edgeA, links, options), edgeB);
+  return [
+    { region: 'a', port: portA, edge: edgeA, process: a },
+    { region: 'b', port: portB, edge: edgeB, process: b },
+  ];
+}
