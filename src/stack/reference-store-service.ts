@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { LOOPBACK } from './free-port.ts';
 import { PG_DATABASE, PG_USER } from './postgres-service.ts';
-import { spawnSupervised, type SupervisedProcess } from './process-supervisor.ts';
+import { type SupervisedProcess, spawnSupervised } from './process-supervisor.ts';
 import { type StackContext, stackLayout } from './stack-context.ts';
 import type { ProxyEndpoint, StartedToxiproxy } from './toxiproxy-service.ts';
 import { waitUntil } from './wait-strategy.ts';
@@ -57,7 +57,7 @@ export function storeEnv(
   };
 }
 
-async function startOne(ctx: StackContext, region: 'a' | 'b', port: number, env: NodeJS.ProcessEnv, edge: ProxyEndpoint) {
+async function startOne(ctx: StackContext, region: 'a' | 'b', env: NodeJS.ProcessEnv, edge: ProxyEndpoint) {
   const layout = stackLayout(ctx.dir);
   const name = `store-${region}`;
   const proc = await spawnSupervised(
@@ -85,8 +85,8 @@ export async function startReferenceStores(
   const [portA, portB] = [await ctx.ports.free(), await ctx.ports.free()];
   const edgeA = await toxiproxy.createProxy('edge-a', `${LOOPBACK}:${portA}`);
   const edgeB = await toxiproxy.createProxy('edge-b', `${LOOPBACK}:${portB}`);
-  const a = await startOne(ctx, 'a', portA, storeEnv('a', portA, edgeB, links, options), edgeA);
-  const b = await startOne(ctx, 'b', portB, storeEnv('b', portB, edgeA, links, options), edgeB);
+  const a = await startOne(ctx, 'a', storeEnv('a', portA, edgeB, links, options), edgeA);
+  const b = await startOne(ctx, 'b', storeEnv('b', portB, edgeA, links, options), edgeB);
   return [
     { region: 'a', port: portA, edge: edgeA, process: a },
     { region: 'b', port: portB, edge: edgeB, process: b },
