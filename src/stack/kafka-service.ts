@@ -111,7 +111,13 @@ export async function startKafka(ctx: StackContext, ports: KafkaPorts): Promise<
     );
   }
   const proc = await spawnSupervised(
-    { name: 'kafka', command: java, args: [...jvm, 'kafka.Kafka', config], logFile: layout.logFile('kafka') },
+    {
+      name: 'kafka',
+      command: java,
+      args: [...jvm, 'kafka.Kafka', config],
+      logFile: layout.logFile('kafka'),
+      ready: { kind: 'kafka', brokers: [`${LOOPBACK}:${ports.client}`] },
+    },
     layout.pids,
   );
   ctx.processes.push(proc);

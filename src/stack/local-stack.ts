@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type pg from 'pg';
 import type { Toxiproxy } from 'toxiproxy-node-client';
+import { retireJournal } from '../faults/fault-journal.ts';
 import { PeakdrillError } from '../model/errors.ts';
 import { LOOPBACK, PortAllocator } from './free-port.ts';
 import { createTopics, STACK_TOPICS, startKafka } from './kafka-service.ts';
@@ -92,6 +93,7 @@ export class LocalStack {
     const tools = await resolveTools(this.env);
     await rm(layout.data, { recursive: true, force: true });
     await mkdir(layout.logs, { recursive: true });
+    retireJournal(dir, layout.logs);
     await mkdir(dir, { recursive: true, mode: 0o755 });
     const postgresUser = await ensurePostgresUser();
     if (postgresUser) await assertReachableBy(dir, postgresUser.name);
@@ -292,6 +294,7 @@ export class StartedLocalStack implements AsyncDisposable {
     this.stopping ??= (async () => {
       await stopAll(this.processes);
       await reapPidDir(stackLayout(this.state.dir).pids);
+      retireJournal(this.state.dir, stackLayout(this.state.dir).logs);
       await rm(stackLayout(this.state.dir).data, { recursive: true, force: true });
       await rm(stackLayout(this.state.dir).stateFile, { force: true });
     })();
@@ -331,6 +334,8 @@ function isAlive(pid: number): boolean {
 export async function stackDown(dir: string): Promise<{ stopped: string[] }> {
   const layout = stackLayout(dir);
   const stopped = await reapPidDir(layout.pids);
+  await mkdir(layout.logs, { recursive: true });
+  retireJournal(dir, layout.logs);
   await rm(layout.data, { recursive: true, force: true });
   await rm(layout.stateFile, { force: true });
   return { stopped };

@@ -26,9 +26,10 @@ export interface PostgresServer {
   process: SupervisedProcess;
 }
 
-function pgEnv(ctx: StackContext): NodeJS.ProcessEnv {
+/** Overrides for PostgreSQL's environment: the npm build loads its libraries from beside it. */
+function pgEnv(ctx: StackContext): Record<string, string> {
   const libdir = ctx.tools.postgres.libdir;
-  return libdir ? { ...process.env, LD_LIBRARY_PATH: libdir } : { ...process.env };
+  return libdir ? { LD_LIBRARY_PATH: libdir } : {};
 }
 
 function asPgUser(ctx: StackContext) {
@@ -106,6 +107,7 @@ async function startServer(ctx: StackContext, name: string, dataDir: string, por
       logFile: layout.logFile(name),
       env: pgEnv(ctx),
       stopSignal: 'SIGINT',
+      ready: { kind: 'postgres', port },
       ...asPgUser(ctx),
     },
     layout.pids,
@@ -159,7 +161,7 @@ export async function startPrimary(
         '--no-sync',
       ],
       {
-        env: pgEnv(ctx),
+        env: { ...process.env, ...pgEnv(ctx) },
         timeoutMs: 120_000,
         ...asPgUser(ctx),
         track: { pidDir: layout.pids, name: `initdb-${name}` },
@@ -222,7 +224,7 @@ export async function startStandby(
         STANDBY_NAME,
       ],
       {
-        env: { ...pgEnv(ctx), PGPASSWORD: password },
+        env: { ...process.env, ...pgEnv(ctx), PGPASSWORD: password },
         timeoutMs: 120_000,
         ...asPgUser(ctx),
         track: { pidDir: layout.pids, name: `basebackup-${name}` },

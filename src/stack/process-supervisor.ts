@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ProcessSpec {
@@ -13,13 +13,22 @@ export interface ProcessSpec {
   readonly command: string;
   readonly args: readonly string[];
   readonly logFile: string;
-  readonly env?: NodeJS.ProcessEnv;
+  /** Added to peakdrill's own environment; only these are written to the spec file. */
+  readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
   readonly uid?: number;
   readonly gid?: number;
   /** PostgreSQL's fast shutdown is SIGINT (SIGTERM waits for clients to leave). */
   readonly stopSignal?: NodeJS.Signals;
+  /** How to tell the process is usable again after a restart. */
+  readonly ready?: ReadyCheck;
 }
+
+export type ReadyCheck =
+  | { readonly kind: 'postgres'; readonly port: number }
+  | { readonly kind: 'http'; readonly url: string }
+  | { readonly kind: 'kafka'; readonly brokers: readonly string[] }
+  | { readonly kind: 'tcp'; readonly port: number };
 
 export interface PidRecord {
   readonly name: string;
@@ -134,7 +143,7 @@ export async function spawnSupervised(spec: ProcessSpec, pidDir: string): Promis
   try {
     child = spawn(spec.command, [...spec.args], {
       cwd: spec.cwd,
-      env: spec.env ?? process.env,
+      env: { ...process.env, ...spec.env },
       detached: true,
       stdio: ['ignore', logFd, logFd],
       ...(spec.uid === undefined ? {} : { uid: spec.uid }),
@@ -148,6 +157,10 @@ export async function spawnSupervised(spec: ProcessSpec, pidDir: string): Promis
     child.once('error', reject);
   });
   const pidFile = join(pidDir, `${spec.name}.json`);
+  // The spec lets a later process (faults clear, a restart fault) start this
+  // one again; it may hold a connection string, so it is private.
+  await mkdir(specDir(pidDir), { recursive: true });
+  await writeFile(join(specDir(pidDir), `${spec.name}.json`), `${JSON.stringify(spec)}\n`, { mode: 0o600 });
   const record: PidRecord = {
     name: spec.name,
     pid: child.pid!,
@@ -156,8 +169,31 @@ export async function spawnSupervised(spec: ProcessSpec, pidDir: string): Promis
     stopSignal: spec.stopSignal ?? 'SIGTERM',
     owner: process.pid,
   };
-  await writeFile(pidFile, `${JSON.stringify(record)}\n`);
+  await writeFile(pidFile, `${JSON.stringify(record)}\n`, { mode: 0o600 });
   return new SupervisedProcess(child, spec, pidFile);
+}
+
+function specDir(pidDir: string): string {
+  return join(dirname(pidDir), 'specs');
+}
+
+/** The spec a process was last started with, for restarting it. */
+export function readProcessSpec(pidDir: string, name: string): ProcessSpec | undefined {
+  const file = join(specDir(pidDir), `${name}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ProcessSpec) : undefined;
+}
+
+export function readPidRecord(pidDir: string, name: string): PidRecord | undefined {
+  return readPidRecords(pidDir).find((r) => r.name === name);
+}
+
+/** True when the recorded process is this very process and still running (not a zombie). */
+export function isRecordAlive(record: PidRecord): boolean {
+  return isSameProcess(record);
+}
+
+export function signalProcessGroup(pid: number, signal: NodeJS.Signals): void {
+  signalGroup(pid, signal);
 }
 
 export function readPidRecords(pidDir: string): PidRecord[] {

@@ -38,11 +38,10 @@ export function storeEnv(
   peerEdge: ProxyEndpoint,
   links: StoreLinks,
   options: ReferenceStoreOptions,
-): NodeJS.ProcessEnv {
+): Record<string, string> {
   const db = links.dbProxy[region];
   const pgUrl = `postgres://${PG_USER}:${encodeURIComponent(links.password)}@${db.listen.host}:${db.listen.port}/${PG_DATABASE}`;
   return {
-    ...process.env,
     PEAKDRILL_STORE_REGION: region,
     PEAKDRILL_STORE_HOST: LOOPBACK,
     PEAKDRILL_STORE_PORT: String(port),
@@ -57,11 +56,23 @@ export function storeEnv(
   };
 }
 
-async function startOne(ctx: StackContext, region: 'a' | 'b', env: NodeJS.ProcessEnv, edge: ProxyEndpoint) {
+async function startOne(
+  ctx: StackContext,
+  region: 'a' | 'b',
+  env: Record<string, string>,
+  edge: ProxyEndpoint,
+) {
   const layout = stackLayout(ctx.dir);
   const name = `store-${region}`;
   const proc = await spawnSupervised(
-    { name, command: process.execPath, args: [STORE_MAIN], logFile: layout.logFile(name), env },
+    {
+      name,
+      command: process.execPath,
+      args: [STORE_MAIN],
+      logFile: layout.logFile(name),
+      env,
+      ready: { kind: 'http', url: `http://${LOOPBACK}:${env.PEAKDRILL_STORE_PORT}/health` },
+    },
     layout.pids,
   );
   ctx.processes.push(proc);

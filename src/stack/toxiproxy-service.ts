@@ -31,6 +31,7 @@ export async function startToxiproxy(ctx: StackContext, requestedPort?: number):
       command: ctx.tools.toxiproxy,
       args: ['-host', LOOPBACK, '-port', String(port)],
       logFile: layout.logFile('toxiproxy'),
+      ready: { kind: 'http', url: `http://${LOOPBACK}:${port}/version` },
     },
     layout.pids,
   );

@@ -1,6 +1,7 @@
 // Every CLI command, in the order --help lists them.
 import { type RegisteredCommand, registerCommand } from '../command.ts';
 import { doctorCommand } from './doctor-command.ts';
+import { faultsCommand } from './faults-command.ts';
 import { setupCommand } from './setup-command.ts';
 import { stackCommand } from './stack-command.ts';
 
@@ -8,4 +9,5 @@ export const commands: readonly RegisteredCommand[] = [
   registerCommand(setupCommand),
   registerCommand(doctorCommand),
   registerCommand(stackCommand),
+  registerCommand(faultsCommand),
 ];

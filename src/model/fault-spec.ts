@@ -1,0 +1,100 @@
+// What a fault is, as a scenario states it: a kind, a target the stack or
+// config declares, and the kind's parameters. Validated with zod so a bad
+// fault names its field. Durations here are already numbers (ms); scenarios
+// write strings ('30s') and the planner converts them. Objects are strict: a
+// misspelt parameter is an error, not a silently ignored default.
+import { z } from 'zod';
+
+const direction = z.enum(['upstream', 'downstream']).default('downstream');
+const toxicity = z.number().min(0).max(1).default(1);
+const proxyTarget = z.string().min(1).describe('a Toxiproxy proxy name, e.g. db-a');
+
+export const faultSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('latency'),
+    target: proxyTarget,
+    latencyMs: z.number().int().min(0),
+    jitterMs: z.number().int().min(0).default(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({
+    kind: z.literal('bandwidth'),
+    target: proxyTarget,
+    rateKBps: z.number().int().min(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({
+    kind: z.literal('slow-close'),
+    target: proxyTarget,
+    delayMs: z.number().int().min(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({
+    kind: z.literal('timeout'),
+    target: proxyTarget,
+    timeoutMs: z.number().int().min(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({
+    kind: z.literal('reset-peer'),
+    target: proxyTarget,
+    timeoutMs: z.number().int().min(0).default(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({
+    kind: z.literal('slicer'),
+    target: proxyTarget,
+    averageSize: z.number().int().min(1),
+    sizeVariation: z.number().int().min(0).default(0),
+    delayUs: z.number().int().min(0).default(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({
+    kind: z.literal('limit-data'),
+    target: proxyTarget,
+    bytes: z.number().int().min(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({ kind: z.literal('partition'), target: proxyTarget }),
+  z.strictObject({
+    kind: z.literal('cutover'),
+    target: proxyTarget,
+    upstream: z.string().regex(/^[\w.-]+:\d+$/, 'host:port'),
+  }),
+  z.strictObject({
+    kind: z.literal('process-kill'),
+    target: z.string().min(1).describe('a stack process, e.g. store-a'),
+  }),
+  z.strictObject({ kind: z.literal('process-pause'), target: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('region-loss'), target: z.enum(['a', 'b']) }),
+  z.strictObject({ kind: z.literal('db-failover'), target: z.literal('postgres-b').default('postgres-b') }),
+  z.strictObject({ kind: z.literal('replication-pause'), target: z.literal('repl-ab').default('repl-ab') }),
+]);
+
+export type FaultSpec = z.infer<typeof faultSpecSchema>;
+export type FaultKind = FaultSpec['kind'];
+export type ToxicFaultSpec = Extract<
+  FaultSpec,
+  { kind: 'latency' | 'bandwidth' | 'slow-close' | 'timeout' | 'reset-peer' | 'slicer' | 'limit-data' }
+>;
+
+export const TOXIC_KINDS = [
+  'latency',
+  'bandwidth',
+  'slow-close',
+  'timeout',
+  'reset-peer',
+  'slicer',
+  'limit-data',
+] as const;
+
+export function isToxicFault(spec: FaultSpec): spec is ToxicFaultSpec {
+  return (TOXIC_KINDS as readonly string[]).includes(spec.kind);
+}
