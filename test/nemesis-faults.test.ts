@@ -11,7 +11,7 @@ async function query(
   config: pg.ClientConfig,
   sql: string,
   timeoutMs = 3_000,
-): Promise<{ ms: number; error?: string; rows?: any[] }> {
+): Promise<{ ms: number; error?: string; rows?: Record<string, unknown>[] }> {
   const t0 = performance.now();
   const client = new pg.Client({ ...config, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   client.on('error', () => {});
@@ -138,8 +138,8 @@ describe('the nemesis applies each fault with a measurable effect and heals it',
     const r = await during({ kind: 'cutover', target: 'db-a', upstream: `127.0.0.1:${b.port}` }, () =>
       query(viaDbA, 'select pg_is_in_recovery() as standby'),
     );
-    expect(r.rows?.[0].standby).toBe(true);
-    expect((await query(viaDbA, 'select pg_is_in_recovery() as standby')).rows?.[0].standby).toBe(false);
+    expect(r.rows?.[0]?.standby).toBe(true);
+    expect((await query(viaDbA, 'select pg_is_in_recovery() as standby')).rows?.[0]?.standby).toBe(false);
   });
 
   it('process-pause freezes postgres-b (SIGSTOP) until healed (SIGCONT)', async () => {
@@ -160,7 +160,7 @@ describe('the nemesis applies each fault with a measurable effect and heals it',
     });
     expect(r.error).toBeDefined();
     expect(control.pid('postgres-b')).not.toBe(pidBefore);
-    expect((await query(stack.postgres('postgres-b'), 'select pg_is_in_recovery() as s')).rows?.[0].s).toBe(
+    expect((await query(stack.postgres('postgres-b'), 'select pg_is_in_recovery() as s')).rows?.[0]?.s).toBe(
       true,
     );
   });
@@ -171,13 +171,13 @@ describe('the nemesis applies each fault with a measurable effect and heals it',
       await query(stack.postgres('postgres-a'), 'insert into rp values (1)');
       await new Promise((r) => setTimeout(r, 1_000));
       expect(
-        (await query(stack.postgres('postgres-b'), 'select count(*)::int as n from rp')).rows?.[0].n,
+        (await query(stack.postgres('postgres-b'), 'select count(*)::int as n from rp')).rows?.[0]?.n,
       ).toBe(0);
     });
     await expect
       .poll(
         async () =>
-          (await query(stack.postgres('postgres-b'), 'select count(*)::int as n from rp')).rows?.[0].n,
+          (await query(stack.postgres('postgres-b'), 'select count(*)::int as n from rp')).rows?.[0]?.n,
         { timeout: 10_000 },
       )
       .toBe(1);
@@ -233,7 +233,7 @@ describe('the nemesis applies each fault with a measurable effect and heals it',
       await expect
         .poll(
           async () =>
-            (await query(stack.postgres('postgres-b'), 'select pg_is_in_recovery() as s')).rows?.[0].s,
+            (await query(stack.postgres('postgres-b'), 'select pg_is_in_recovery() as s')).rows?.[0]?.s,
           { timeout: 10_000 },
         )
         .toBe(false);

@@ -62,6 +62,7 @@ async function inject(args: FaultsArgs, ctx: CommandContext, dir: string): Promi
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let interrupted = false;
+  let healErrors: Error[] = [];
   try {
     const fault = await nemesis.start(parsed.data);
     ctx.stderr.write(`fault ${fault.id}: ${fault.spec.kind} on ${fault.spec.target} for ${args.for}\n`);
@@ -69,11 +70,11 @@ async function inject(args: FaultsArgs, ctx: CommandContext, dir: string): Promi
       interrupted = true;
     });
   } finally {
-    const errors = await nemesis.healAll();
+    healErrors = await nemesis.healAll();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (errors.length > 0) throw errors[0];
   }
+  if (healErrors.length > 0) throw healErrors[0];
   ctx.stderr.write(interrupted ? 'fault healed after interruption\n' : 'fault healed\n');
   return interrupted ? EXIT_ERROR : EXIT_OK;
 }
