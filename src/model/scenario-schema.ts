@@ -1,0 +1,290 @@
+// A scenario as its TypeScript module declares it: traffic, speed, fleets, a
+// fault schedule, probes, assertions and abort conditions, in k6's words where
+// k6 has them. Durations are strings ('30s'); validation collects every
+// problem at once and names its field, and the result carries milliseconds.
+import { z } from 'zod';
+import { parseDurationMs } from './duration.ts';
+import { PeakdrillError } from './errors.ts';
+
+/** A duration string ('250ms', '30s', '1m30s') checked here and turned into milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDurationMs(text);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a duration (write '250ms', '30s', '1m30s' or '2h')`,
+    });
+    return z.NEVER;
+  }
+});
+
+const proxy = z.string().min(1);
+const direction = z.enum(['upstream', 'downstream']).default('downstream');
+const toxicity = z.number().min(0).max(1).default(1);
+
+/** Faults as a scenario writes them (durations as strings); the planner maps them to FaultSpec. */
+export const scenarioFaultSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('latency'),
+    target: proxy,
+    latency: duration,
+    jitter: duration.default(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({
+    kind: z.literal('bandwidth'),
+    target: proxy,
+    rateKBps: z.number().int().min(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({ kind: z.literal('slow-close'), target: proxy, delay: duration, direction, toxicity }),
+  z.strictObject({ kind: z.literal('timeout'), target: proxy, timeout: duration, direction, toxicity }),
+  z.strictObject({
+    kind: z.literal('reset-peer'),
+    target: proxy,
+    timeout: duration.default(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({
+    kind: z.literal('slicer'),
+    target: proxy,
+    averageSize: z.number().int().min(1),
+    sizeVariation: z.number().int().min(0).default(0),
+    delayUs: z.number().int().min(0).default(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({
+    kind: z.literal('limit-data'),
+    target: proxy,
+    bytes: z.number().int().min(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({ kind: z.literal('partition'), target: proxy }),
+  z.strictObject({
+    kind: z.literal('cutover'),
+    target: proxy,
+    upstream: z.string().regex(/^[\w.-]+:\d+$/, 'expected host:port'),
+  }),
+  z.strictObject({ kind: z.literal('process-kill'), target: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('process-pause'), target: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('region-loss'), target: z.enum(['a', 'b']) }),
+  z.strictObject({ kind: z.literal('db-failover'), target: z.literal('postgres-b').default('postgres-b') }),
+  z.strictObject({ kind: z.literal('replication-pause'), target: z.literal('repl-ab').default('repl-ab') }),
+]);
+
+/** When a fault starts and how long it holds: at a time, after another fault ends, or while a condition holds. */
+export const faultScheduleSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+    fault: scenarioFaultSchema,
+    at: duration.optional(),
+    after: z.string().optional(),
+    /** With `after`: wait this long once the named fault has healed. */
+    delay: duration.default(0),
+    for: duration.optional(),
+    while: z
+      .strictObject({ probe: z.string().min(1), state: z.enum(['failing', 'passing']) })
+      .optional()
+      .describe('hold the fault while the named probe is in this state (at most `for`)'),
+  })
+  .superRefine(
+    (f, ctx) => {
+      const starts = [f.at !== undefined, f.after !== undefined].filter(Boolean).length;
+      if (starts !== 1)
+        ctx.addIssue({ code: 'custom', path: ['at'], message: 'give exactly one of `at` or `after`' });
+      if (f.for === undefined && f.while === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['for'],
+          message: 'give `for` (how long) or `while` (a condition), or both',
+        });
+      }
+    },
+    // Run even when a field inside is already wrong: every problem is reported at once.
+    { when: () => true },
+  );
+
+const trafficSchema = z.union([
+  z.strictObject({
+    profile: z.enum(['steady-day', 'flash-sale', 'holiday-peak', 'returns-wave', 'rfid-cycle-count']),
+    duration,
+    stores: z.number().int().min(1).default(20),
+    skus: z.number().int().min(1).default(2_000),
+  }),
+  z.strictObject({
+    recording: z.string().min(1),
+    /** Part of the recording to replay, relative to its start. */
+    window: z.strictObject({ from: duration.default(0), to: duration.optional() }).optional(),
+    maxIdleGap: duration.optional(),
+  }),
+]);
+
+const fleetsSchema = z.strictObject({
+  web: z.strictObject({ shoppers: z.number().int().min(1) }).optional(),
+  pos: z
+    .strictObject({
+      lanesPerStore: z.number().int().min(1),
+      offline: z
+        .strictObject({
+          maxSaleCents: z.number().int().min(0),
+          maxSales: z.number().int().min(0),
+          cardAllowed: z.boolean().default(true),
+        })
+        .optional(),
+    })
+    .optional(),
+  rfid: z
+    .strictObject({
+      readersPerStore: z.number().int().min(1),
+      duplicateRate: z.number().min(0).max(1).default(0.1),
+    })
+    .optional(),
+  scanners: z.strictObject({ perStore: z.number().int().min(1) }).optional(),
+  webhooks: z
+    .strictObject({
+      duplicateRate: z.number().min(0).max(1).default(0.1),
+      reorderRate: z.number().min(0).max(1).default(0.05),
+      volume: z.number().min(0).default(1),
+    })
+    .optional(),
+});
+
+const probesSchema = z.strictObject({
+  checkout: z
+    .strictObject({ every: duration.default(100), sku: z.string().default('PROBE-0001') })
+    .default({ every: 100, sku: 'PROBE-0001' }),
+  propagation: z.strictObject({ every: duration.default(500) }).default({ every: 500 }),
+  /** Consecutive ok probe samples that count as recovered (RTO). */
+  recoveredAfter: z.number().int().min(1).default(5),
+});
+
+/** k6-style threshold text: '<60s', '==0', 'p(99)<800', 'rate<0.01'. Parsed fully by the verdict. */
+const threshold = z
+  .string()
+  .regex(
+    /^\s*(?:(?:p\(\d+(?:\.\d+)?\)|avg|min|max|med|rate|count|value)\s*)?(?:<=|>=|==|!=|<|>)\s*-?\d+(?:\.\d+)?(?:ms|s|m|h|%)?\s*$/,
+    {
+      message: "expected a threshold like '<60s', '==0', 'p(99)<800' or 'rate<0.01'",
+    },
+  );
+
+export const scenarioSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+    description: z.string().min(1),
+    traffic: trafficSchema,
+    speed: z.number().positive().default(1),
+    seed: z.number().int().min(0).default(1),
+    fleets: fleetsSchema.default({}),
+    faults: z.array(faultScheduleSchema).default([]),
+    probes: probesSchema.default({
+      checkout: { every: 100, sku: 'PROBE-0001' },
+      propagation: { every: 500 },
+      recoveredAfter: 5,
+    }),
+    /** Assertion name → threshold, e.g. { rto: '<60s', oversold_units: '==0', 'checkout_latency{during:fault}': 'p(99)<800' }. */
+    assertions: z.record(z.string().min(1), threshold).default({}),
+    /** Stop, heal and end as `aborted` when the error rate stays above `errorRate` for `for`. */
+    abort: z.strictObject({ errorRate: z.number().min(0).max(1), for: duration }).optional(),
+    store: z
+      .strictObject({
+        replication: z.enum(['sync', 'async']).default('sync'),
+        failover: z.enum(['auto', 'manual']).default('auto'),
+        detection: duration.default(3_000),
+      })
+      .default({ replication: 'sync', failover: 'auto', detection: 3_000 }),
+  })
+  .superRefine(
+    (s, ctx) => {
+      if (!Array.isArray(s.faults)) return;
+      const names = new Set<string>();
+      s.faults.forEach((f, i) => {
+        if (names.has(f.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['faults', i, 'name'],
+            message: `fault name "${f.name}" is used twice`,
+          });
+        names.add(f.name);
+      });
+      s.faults.forEach((f, i) => {
+        if (f.after !== undefined && !names.has(f.after)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['faults', i, 'after'],
+            message: `no fault named "${f.after}" in this scenario`,
+          });
+        }
+      });
+    },
+    { when: () => true },
+  );
+
+/** What a scenario module's author writes (durations as strings). */
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+/** The validated scenario every phase reads (durations in ms, defaults filled in). */
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScheduledFault = Scenario['faults'][number];
+
+/** Identity with types: scenario modules export `defineScenario({...})` so editors check them as they are written. */
+export function defineScenario(input: ScenarioInput): ScenarioInput {
+  return input;
+}
+
+export interface ScenarioProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return (
+    path.reduce<string>(
+      (out, key) =>
+        typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key),
+      '',
+    ) || '(scenario)'
+  );
+}
+
+/** Validates a scenario; on failure throws one error listing every problem with its field. */
+export function validateScenario(input: unknown, source = 'scenario'): Scenario {
+  const result = scenarioSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ScenarioValidationError(source, flattenIssues(result.error.issues, []));
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * "Invalid input" for a union helps nobody: report the problems of the
+ * alternative that came closest (fewest problems), under the union's path.
+ */
+function flattenIssues(issues: readonly Issue[], prefix: readonly PropertyKey[]): ScenarioProblem[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+      return flattenIssues(closest, path);
+    }
+    return [{ field: fieldPath(path), message: issue.message }];
+  });
+}
+
+export class ScenarioValidationError extends PeakdrillError {
+  readonly problems: readonly ScenarioProblem[];
+
+  constructor(source: string, problems: readonly ScenarioProblem[]) {
+    super(
+      'PEAKDRILL_ERR_INVALID_SCENARIO',
+      `${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p.field}: ${p.message}`).join('\n')}`,
+      { hint: 'fix the fields above; the built-in scenarios in scenarios/ are complete examples' },
+    );
+    this.problems = problems;
+  }
+}
