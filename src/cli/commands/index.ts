@@ -2,6 +2,8 @@
 import { type RegisteredCommand, registerCommand } from '../command.ts';
 import { doctorCommand } from './doctor-command.ts';
 import { faultsCommand } from './faults-command.ts';
+import { generateCommand } from './generate-command.ts';
+import { inspectCommand } from './inspect-command.ts';
 import { setupCommand } from './setup-command.ts';
 import { stackCommand } from './stack-command.ts';
 
@@ -10,4 +12,6 @@ export const commands: readonly RegisteredCommand[] = [
   registerCommand(doctorCommand),
   registerCommand(stackCommand),
   registerCommand(faultsCommand),
+  registerCommand(generateCommand),
+  registerCommand(inspectCommand),
 ];
