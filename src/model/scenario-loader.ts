@@ -1,0 +1,56 @@
+// Finds and loads a scenario: a built-in by name (scenarios/<name>.ts) or a
+// TypeScript module by path whose default export is the scenario. Loading
+// errors and validation errors both name the file.
+import { existsSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PeakdrillError } from './errors.ts';
+import { type Scenario, validateScenario } from './scenario-schema.ts';
+
+export const BUILTIN_SCENARIO_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+
+export function builtinScenarioNames(): string[] {
+  return readdirSync(BUILTIN_SCENARIO_DIR)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort();
+}
+
+export function resolveScenarioPath(nameOrPath: string, cwd = process.cwd()): string {
+  if (/^[a-z][a-z0-9-]*$/.test(nameOrPath) && builtinScenarioNames().includes(nameOrPath)) {
+    return resolve(BUILTIN_SCENARIO_DIR, `${nameOrPath}.ts`);
+  }
+  const path = resolve(cwd, nameOrPath);
+  if (!existsSync(path)) {
+    throw new PeakdrillError('PEAKDRILL_ERR_INVALID_SCENARIO', `no scenario named or at "${nameOrPath}"`, {
+      hint: `use a built-in (${builtinScenarioNames().join(', ')}) or a path to a .ts module`,
+    });
+  }
+  return path;
+}
+
+export async function loadScenario(
+  nameOrPath: string,
+  cwd = process.cwd(),
+): Promise<{ path: string; scenario: Scenario }> {
+  const path = resolveScenarioPath(nameOrPath, cwd);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (error) {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_INVALID_SCENARIO',
+      `could not load scenario ${path}: ${(error as Error).message}`,
+      {
+        hint: 'a scenario is a TypeScript module whose default export is defineScenario({...})',
+        cause: error,
+      },
+    );
+  }
+  if (mod.default === undefined) {
+    throw new PeakdrillError('PEAKDRILL_ERR_INVALID_SCENARIO', `scenario ${path} has no default export`, {
+      hint: 'end the module with `export default defineScenario({...})`',
+    });
+  }
+  return { path, scenario: validateScenario(mod.default, path) };
+}
