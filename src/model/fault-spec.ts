@@ -5,9 +5,53 @@
 // misspelt parameter is an error, not a silently ignored default.
 import { z } from 'zod';
 
-const direction = z.enum(['upstream', 'downstream']).default('downstream');
-const toxicity = z.number().min(0).max(1).default(1);
-const proxyTarget = z.string().min(1).describe('a Toxiproxy proxy name, e.g. db-a');
+export const direction = z.enum(['upstream', 'downstream']).default('downstream');
+export const toxicity = z.number().min(0).max(1).default(1);
+export const proxyTarget = z.string().min(1).describe('a Toxiproxy proxy name, e.g. db-a');
+
+/**
+ * Faults whose parameters carry no duration: scenarios write them exactly as
+ * the nemesis takes them, so both schemas share these.
+ */
+export const durationFreeFaultSchemas = [
+  z.strictObject({
+    kind: z.literal('bandwidth'),
+    target: proxyTarget,
+    rateKBps: z.number().int().min(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({
+    kind: z.literal('slicer'),
+    target: proxyTarget,
+    averageSize: z.number().int().min(1),
+    sizeVariation: z.number().int().min(0).default(0),
+    delayUs: z.number().int().min(0).default(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({
+    kind: z.literal('limit-data'),
+    target: proxyTarget,
+    bytes: z.number().int().min(0),
+    direction,
+    toxicity,
+  }),
+  z.strictObject({ kind: z.literal('partition'), target: proxyTarget }),
+  z.strictObject({
+    kind: z.literal('cutover'),
+    target: proxyTarget,
+    upstream: z.string().regex(/^[\w.-]+:\d+$/, 'expected host:port'),
+  }),
+  z.strictObject({
+    kind: z.literal('process-kill'),
+    target: z.string().min(1).describe('a stack process, e.g. store-a'),
+  }),
+  z.strictObject({ kind: z.literal('process-pause'), target: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('region-loss'), target: z.enum(['a', 'b']) }),
+  z.strictObject({ kind: z.literal('db-failover'), target: z.literal('postgres-b').default('postgres-b') }),
+  z.strictObject({ kind: z.literal('replication-pause'), target: z.literal('repl-ab').default('repl-ab') }),
+] as const;
 
 export const faultSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -15,13 +59,6 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     target: proxyTarget,
     latencyMs: z.number().int().min(0),
     jitterMs: z.number().int().min(0).default(0),
-    direction,
-    toxicity,
-  }),
-  z.strictObject({
-    kind: z.literal('bandwidth'),
-    target: proxyTarget,
-    rateKBps: z.number().int().min(0),
     direction,
     toxicity,
   }),
@@ -46,36 +83,7 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     direction,
     toxicity,
   }),
-  z.strictObject({
-    kind: z.literal('slicer'),
-    target: proxyTarget,
-    averageSize: z.number().int().min(1),
-    sizeVariation: z.number().int().min(0).default(0),
-    delayUs: z.number().int().min(0).default(0),
-    direction,
-    toxicity,
-  }),
-  z.strictObject({
-    kind: z.literal('limit-data'),
-    target: proxyTarget,
-    bytes: z.number().int().min(0),
-    direction,
-    toxicity,
-  }),
-  z.strictObject({ kind: z.literal('partition'), target: proxyTarget }),
-  z.strictObject({
-    kind: z.literal('cutover'),
-    target: proxyTarget,
-    upstream: z.string().regex(/^[\w.-]+:\d+$/, 'host:port'),
-  }),
-  z.strictObject({
-    kind: z.literal('process-kill'),
-    target: z.string().min(1).describe('a stack process, e.g. store-a'),
-  }),
-  z.strictObject({ kind: z.literal('process-pause'), target: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('region-loss'), target: z.enum(['a', 'b']) }),
-  z.strictObject({ kind: z.literal('db-failover'), target: z.literal('postgres-b').default('postgres-b') }),
-  z.strictObject({ kind: z.literal('replication-pause'), target: z.literal('repl-ab').default('repl-ab') }),
+  ...durationFreeFaultSchemas,
 ]);
 
 export type FaultSpec = z.infer<typeof faultSpecSchema>;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseDurationMs } from './duration.ts';
 import { PeakdrillError } from './errors.ts';
+import { direction, durationFreeFaultSchemas, proxyTarget, toxicity } from './fault-spec.ts';
 
 /** A duration string ('250ms', '30s', '1m30s') checked here and turned into milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -19,63 +20,32 @@ const duration = z.string().transform((text, ctx) => {
   }
 });
 
-const proxy = z.string().min(1);
-const direction = z.enum(['upstream', 'downstream']).default('downstream');
-const toxicity = z.number().min(0).max(1).default(1);
-
 /** Faults as a scenario writes them (durations as strings); the planner maps them to FaultSpec. */
 export const scenarioFaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('latency'),
-    target: proxy,
+    target: proxyTarget,
     latency: duration,
     jitter: duration.default(0),
     direction,
     toxicity,
   }),
   z.strictObject({
-    kind: z.literal('bandwidth'),
-    target: proxy,
-    rateKBps: z.number().int().min(0),
+    kind: z.literal('slow-close'),
+    target: proxyTarget,
+    delay: duration,
     direction,
     toxicity,
   }),
-  z.strictObject({ kind: z.literal('slow-close'), target: proxy, delay: duration, direction, toxicity }),
-  z.strictObject({ kind: z.literal('timeout'), target: proxy, timeout: duration, direction, toxicity }),
+  z.strictObject({ kind: z.literal('timeout'), target: proxyTarget, timeout: duration, direction, toxicity }),
   z.strictObject({
     kind: z.literal('reset-peer'),
-    target: proxy,
+    target: proxyTarget,
     timeout: duration.default(0),
     direction,
     toxicity,
   }),
-  z.strictObject({
-    kind: z.literal('slicer'),
-    target: proxy,
-    averageSize: z.number().int().min(1),
-    sizeVariation: z.number().int().min(0).default(0),
-    delayUs: z.number().int().min(0).default(0),
-    direction,
-    toxicity,
-  }),
-  z.strictObject({
-    kind: z.literal('limit-data'),
-    target: proxy,
-    bytes: z.number().int().min(0),
-    direction,
-    toxicity,
-  }),
-  z.strictObject({ kind: z.literal('partition'), target: proxy }),
-  z.strictObject({
-    kind: z.literal('cutover'),
-    target: proxy,
-    upstream: z.string().regex(/^[\w.-]+:\d+$/, 'expected host:port'),
-  }),
-  z.strictObject({ kind: z.literal('process-kill'), target: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('process-pause'), target: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('region-loss'), target: z.enum(['a', 'b']) }),
-  z.strictObject({ kind: z.literal('db-failover'), target: z.literal('postgres-b').default('postgres-b') }),
-  z.strictObject({ kind: z.literal('replication-pause'), target: z.literal('repl-ab').default('repl-ab') }),
+  ...durationFreeFaultSchemas,
 ]);
 
 /** When a fault starts and how long it holds: at a time, after another fault ends, or while a condition holds. */
