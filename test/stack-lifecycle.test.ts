@@ -19,7 +19,7 @@ function listening(port: number): Promise<boolean> {
 describe('peakdrill stack up / down (CLI)', () => {
   it('up starts every process with its endpoints; down leaves no process and no listening port', async () => {
     const dir = tempStackDir('cli');
-    const up = await peakdrill(['stack', 'up', '--dir', dir, '--json']).done;
+    const up = await peakdrill(['stack', 'up', '--dir', dir, '--json', '--defect', 'webhook-no-dedupe']).done;
     expect(up.code, up.stderr).toBe(0);
     const state = JSON.parse(up.stdout);
     expect(Object.keys(state.endpoints)).toEqual(
@@ -28,9 +28,19 @@ describe('peakdrill stack up / down (CLI)', () => {
     expect(state.proxies.map((p: { name: string }) => p.name).sort()).toEqual([
       'db-a',
       'db-b',
+      'edge-a',
+      'edge-b',
       'kafka',
       'repl-ab',
     ]);
+    expect(state.defect).toBe('webhook-no-dedupe');
+    const edgeA = state.proxies.find((p: { name: string }) => p.name === 'edge-a').listen;
+    const health = (await (await fetch(`http://${edgeA.host}:${edgeA.port}/health`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(health).toMatchObject({ region: 'a', role: 'primary', defect: 'webhook-no-dedupe' });
+    expect(Object.keys(state.endpoints)).toEqual(expect.arrayContaining(['store-a', 'store-b']));
     expect(JSON.stringify(state)).not.toMatch(/password|pgPassword/i);
     const pids: number[] = state.processes.map((p: { pid: number }) => p.pid);
     const ports: number[] = [
@@ -96,6 +106,12 @@ describe('bad input is a clear error with exit code 2', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown argument: frobnicate/);
     expect(r.stderr).toMatch(/peakdrill --help/);
+  });
+
+  it('an unknown defect lists the ones there are', async () => {
+    const r = await peakdrill(['stack', 'up', '--defect', 'everything-broken']).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Argument: defect, Given: "everything-broken", Choices: "oversell-race"/);
   });
 
   it('a port already taken names the port and how to free it', async () => {

@@ -33,7 +33,11 @@ export interface StartedKafka {
 
 function clusterId(): string {
   // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding.
-  return randomBytes(16).toString('base64url');
+  // One starting with '-' would be read by StorageTool as an option, so draw again.
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function serverProperties(dataDir: string, ports: KafkaPorts): string {

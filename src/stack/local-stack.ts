@@ -25,6 +25,7 @@ import {
   startStandby,
 } from './postgres-service.ts';
 import { anyAlive, reapPidDir, type SupervisedProcess } from './process-supervisor.ts';
+import { type ReferenceStoreOptions, startReferenceStores } from './reference-store-service.ts';
 import { type StackContext, stackLayout } from './stack-context.ts';
 import {
   type PublicStackState,
@@ -51,6 +52,7 @@ export class LocalStack {
   private replication: ReplicationMode = 'sync';
   private toxiproxyPort: number | undefined;
   private standbyBootstrap: StandbyBootstrap = 'basebackup';
+  private referenceStore: ReferenceStoreOptions | undefined;
   private env: NodeJS.ProcessEnv = process.env;
   private log: (line: string) => void = () => {};
 
@@ -72,6 +74,12 @@ export class LocalStack {
   /** How postgres-b gets its first copy; `copy` is what a PostgreSQL build without pg_basebackup uses. */
   withStandbyBootstrap(bootstrap: StandbyBootstrap): this {
     this.standbyBootstrap = bootstrap;
+    return this;
+  }
+
+  /** Adds store-a and store-b (the reference store) behind edge-a/edge-b, optionally with one seeded defect. */
+  withReferenceStore(options: ReferenceStoreOptions | undefined = {}): this {
+    this.referenceStore = options;
     return this;
   }
 
@@ -148,6 +156,14 @@ export class LocalStack {
       if (pgResult.status === 'rejected') throw pgResult.reason;
       if (kafkaResult.status === 'rejected') throw kafkaResult.reason;
       const { primary, standby } = pgResult.value;
+      const stores = this.referenceStore
+        ? await startReferenceStores(
+            ctx,
+            toxiproxy,
+            { password, dbProxy: { a: dbA, b: dbB }, kafkaBrokers: kafkaResult.value.brokers },
+            this.referenceStore,
+          )
+        : [];
       const state: StackState = {
         version: 1,
         dir,
@@ -181,8 +197,21 @@ export class LocalStack {
             url: `${LOOPBACK}:${kafkaProxy.listen.port}`,
           },
           'kafka-internal': { kind: 'kafka', host: LOOPBACK, port: kafkaInternal },
+          ...Object.fromEntries(
+            stores.map((st) => [
+              `store-${st.region}`,
+              {
+                kind: 'reference-store',
+                host: LOOPBACK,
+                port: st.port,
+                role: st.region === 'a' ? 'primary' : 'standby',
+                url: `http://${LOOPBACK}:${st.port}`,
+              },
+            ]),
+          ),
         },
-        proxies: [dbA, dbB, repl, kafkaProxy],
+        defect: this.referenceStore?.defect ?? null,
+        proxies: [...stores.map((st) => st.edge), dbA, dbB, repl, kafkaProxy],
         processes: ctx.processes.map((p) => ({ name: p.name, pid: p.pid })),
         secrets: { pgPassword: password },
       };

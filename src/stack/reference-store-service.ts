@@ -3,6 +3,7 @@
 // one, each behind its edge proxy and reaching its region's database through
 // db-a/db-b. The database password goes to the store in its environment only.
 import { fileURLToPath } from 'node:url';
+import { postgresUrl, type StoreConfig, storeConfig, storeEnv } from '../reference-store/store-config.ts';
 import { LOOPBACK } from './free-port.ts';
 import { PG_DATABASE, PG_USER } from './postgres-service.ts';
 import { type SupervisedProcess, spawnSupervised } from './process-supervisor.ts';
@@ -26,13 +27,13 @@ export interface StoreEndpoints {
   process: SupervisedProcess;
 }
 
-interface StoreLinks {
+export interface StoreLinks {
   readonly password: string;
   readonly dbProxy: Record<'a' | 'b', ProxyEndpoint>;
   readonly kafkaBrokers: string[];
 }
 
-export function storeEnv(
+function envFor(
   region: 'a' | 'b',
   port: number,
   peerEdge: ProxyEndpoint,
@@ -40,18 +41,26 @@ export function storeEnv(
   options: ReferenceStoreOptions,
 ): Record<string, string> {
   const db = links.dbProxy[region];
-  const pgUrl = `postgres://${PG_USER}:${encodeURIComponent(links.password)}@${db.listen.host}:${db.listen.port}/${PG_DATABASE}`;
   return {
-    PEAKDRILL_STORE_REGION: region,
-    PEAKDRILL_STORE_HOST: LOOPBACK,
-    PEAKDRILL_STORE_PORT: String(port),
-    PEAKDRILL_STORE_PG_URL: pgUrl,
-    PEAKDRILL_STORE_PEER_URL: `http://${peerEdge.listen.host}:${peerEdge.listen.port}`,
-    PEAKDRILL_STORE_KAFKA_BROKERS: links.kafkaBrokers.join(','),
-    PEAKDRILL_STORE_ROLE: region === 'a' ? 'primary' : 'standby',
-    PEAKDRILL_STORE_DEFECT: options.defect ?? '',
-    PEAKDRILL_STORE_FAILOVER: options.failover ?? 'auto',
-    PEAKDRILL_STORE_FAILOVER_DETECTION_MS: String(options.failoverDetectionMs ?? 3_000),
+    ...storeEnv(
+      storeConfig({
+        region,
+        host: LOOPBACK,
+        port,
+        pgUrl: postgresUrl({
+          host: db.listen.host,
+          port: db.listen.port,
+          user: PG_USER,
+          password: links.password,
+          database: PG_DATABASE,
+        }),
+        peerUrl: `http://${peerEdge.listen.host}:${peerEdge.listen.port}`,
+        kafkaBrokers: links.kafkaBrokers,
+        defect: options.defect as StoreConfig['defect'],
+        failover: options.failover ?? 'auto',
+        failoverDetectionMs: options.failoverDetectionMs ?? 3_000,
+      }),
+    ),
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
 }
@@ -96,8 +105,8 @@ export async function startReferenceStores(
   const [portA, portB] = [await ctx.ports.free(), await ctx.ports.free()];
   const edgeA = await toxiproxy.createProxy('edge-a', `${LOOPBACK}:${portA}`);
   const edgeB = await toxiproxy.createProxy('edge-b', `${LOOPBACK}:${portB}`);
-  const a = await startOne(ctx, 'a', storeEnv('a', portA, edgeB, links, options), edgeA);
-  const b = await startOne(ctx, 'b', storeEnv('b', portB, edgeA, links, options), edgeB);
+  const a = await startOne(ctx, 'a', envFor('a', portA, edgeB, links, options), edgeA);
+  const b = await startOne(ctx, 'b', envFor('b', portB, edgeA, links, options), edgeB);
   return [
     { region: 'a', port: portA, edge: edgeA, process: a },
     { region: 'b', port: portB, edge: edgeB, process: b },

@@ -13,6 +13,8 @@ export const stackStateSchema = z.object({
   dir: z.string(),
   startedAt: z.string(),
   replication: z.enum(['sync', 'async']),
+  /** The reference store's seeded defect, null for the correct store (absent: no store). */
+  defect: z.string().nullable().optional(),
   endpoints: z.record(
     z.string(),
     hostPort.extend({ kind: z.string(), url: z.string().optional(), role: z.string().optional() }),

@@ -2,6 +2,7 @@
 // that outlive the command. `up` refuses to start over a live stack, reaps a
 // dead one's leftovers, and on SIGINT/SIGTERM mid-start stops what it began.
 import { PeakdrillError } from '../../model/errors.ts';
+import { DEFECT_NAMES, type DefectName } from '../../reference-store/defects.ts';
 import {
   defaultStackDir,
   LocalStack,
@@ -20,11 +21,15 @@ interface StackArgs {
   json: boolean;
   replication: ReplicationMode;
   toxiproxyPort?: number;
+  store: boolean;
+  defect?: DefectName;
 }
 
 export function formatEndpoints(state: PublicStackState): string {
+  const store =
+    state.defect === undefined ? 'no reference store' : `reference store: ${state.defect ?? 'correct'}`;
   const lines = [
-    `stack ${state.dir} (replication: ${state.replication}, started ${state.startedAt})`,
+    `stack ${state.dir} (replication: ${state.replication}, ${store}, started ${state.startedAt})`,
     'endpoints:',
   ];
   for (const [name, e] of Object.entries(state.endpoints)) {
@@ -61,6 +66,7 @@ async function up(args: StackArgs, ctx: CommandContext, dir: string): Promise<nu
       .withDir(dir)
       .withReplication(args.replication)
       .withToxiproxyPort(args.toxiproxyPort)
+      .withReferenceStore(args.store ? { defect: args.defect } : undefined)
       .withEnv(ctx.env)
       .withLogger((line) => ctx.stderr.write(`${line}\n`))
       .start();
@@ -96,6 +102,16 @@ export const stackCommand: PeakdrillCommand<StackArgs> = {
         choices: ['sync', 'async'] as const,
         default: 'sync' as ReplicationMode,
         describe: 'standby replication mode',
+      })
+      .option('store', {
+        type: 'boolean',
+        default: true,
+        describe:
+          'start the reference store (store-a, store-b behind edge-a, edge-b); --no-store for the bare stack',
+      })
+      .option('defect', {
+        choices: DEFECT_NAMES,
+        describe: `start the reference store with one seeded defect: ${DEFECT_NAMES.join(', ')}`,
       })
       .option('toxiproxy-port', {
         type: 'number',

@@ -1,0 +1,61 @@
+// The seeded defects of the reference store: their names, what each breaks,
+// and the one switch the store consults. Each defect is tested for at exactly
+// one spot in the code (search for its property name), next to the correct path.
+
+export const DEFECT_NAMES = [
+  'oversell-race',
+  'webhook-no-dedupe',
+  'ack-before-replicate',
+  'slow-failover',
+  'unordered-scans',
+  'offline-double-apply',
+  'refund-overflow',
+] as const;
+
+export type DefectName = (typeof DEFECT_NAMES)[number];
+
+/** One line per defect, for `--defect` help text and reports. */
+export const DEFECT_DESCRIPTIONS: Readonly<Record<DefectName, string>> = {
+  'oversell-race':
+    'checkout reads stock, then writes the decremented value back without a lock: concurrent sales of one SKU lose updates and oversell',
+  'webhook-no-dedupe':
+    'marketplace webhook deliveries are applied every time, ignoring event ids and sequences',
+  'ack-before-replicate':
+    'checkout commits with synchronous_commit = local, so a sale is acknowledged before the standby has it',
+  'slow-failover': 'region b takes over writes only after 90 s of region a being unhealthy',
+  'unordered-scans':
+    'scan events are applied in arrival order, so a stale cycle count overwrites newer stock',
+  'offline-double-apply': 'a retried offline batch applies its stock effects again for sales already synced',
+  'refund-overflow':
+    'returns read returned quantities and tender balances without locking the order, so retried or concurrent refunds pay tenders out beyond what they took',
+};
+
+/** How long `slow-failover` waits before region b takes over. */
+export const SLOW_FAILOVER_MS = 90_000;
+
+export function isDefectName(value: string): value is DefectName {
+  return (DEFECT_NAMES as readonly string[]).includes(value);
+}
+
+/** The store's defect switches; all false for the correct store. */
+export class DefectSwitches {
+  readonly active: DefectName | undefined;
+  readonly oversellRace: boolean;
+  readonly webhookNoDedupe: boolean;
+  readonly ackBeforeReplicate: boolean;
+  readonly slowFailover: boolean;
+  readonly unorderedScans: boolean;
+  readonly offlineDoubleApply: boolean;
+  readonly refundOverflow: boolean;
+
+  constructor(active: DefectName | undefined) {
+    this.active = active;
+    this.oversellRace = active === 'oversell-race';
+    this.webhookNoDedupe = active === 'webhook-no-dedupe';
+    this.ackBeforeReplicate = active === 'ack-before-replicate';
+    this.slowFailover = active === 'slow-failover';
+    this.unorderedScans = active === 'unordered-scans';
+    this.offlineDoubleApply = active === 'offline-double-apply';
+    this.refundOverflow = active === 'refund-overflow';
+  }
+}

@@ -1,0 +1,170 @@
+// Assembles one reference-store process: pool, schema, roles, Kafka workers
+// and the Fastify app. `startStore(config)` is the in-process entry (tests, the
+// bench); `store-main.ts` wraps it for the stack, one OS process per region.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import { Kafka, logLevel } from 'kafkajs';
+import type pg from 'pg';
+import pino from 'pino';
+import { PeakdrillError } from '../model/errors.ts';
+import { registerAdminRoutes } from './admin-routes.ts';
+import { DatabaseHealth } from './database-health.ts';
+import { DefectSwitches } from './defects.ts';
+import { FailoverController } from './failover-controller.ts';
+import { installHttpSupport } from './http-support.ts';
+import { registerOrderRoutes } from './order-routes.ts';
+import { OutboxRelay } from './outbox-relay.ts';
+import { ScanConsumer } from './scan-consumer.ts';
+import { applyMigrations } from './schema-migrations.ts';
+import type { StoreConfig } from './store-config.ts';
+import type { StoreContext } from './store-context.ts';
+import { createPool } from './store-database.ts';
+import { registerSyncRoutes } from './sync-routes.ts';
+
+export interface StartedStore extends AsyncDisposable {
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly config: StoreConfig;
+  close(): Promise<void>;
+}
+
+/** Waits for the database (it may still be starting, or behind a proxy that is healing). */
+async function waitForDatabase(pool: pg.Pool, timeoutMs: number): Promise<{ inRecovery: boolean }> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await pool.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+      return { inRecovery: r.rows[0]!.r };
+    } catch (error) {
+      if (performance.now() > deadline) {
+        throw new PeakdrillError(
+          'PEAKDRILL_ERR_UNREACHABLE',
+          `the store's database did not answer within ${timeoutMs} ms: ${(error as Error).message}`,
+          {
+            hint: 'check PEAKDRILL_STORE_PG_URL and that the db proxy is enabled',
+            cause: error,
+          },
+        );
+      }
+      await sleep(250);
+    }
+  }
+}
+
+/** Kafka workers run only while this store is the writer. */
+class KafkaWorkers {
+  private readonly ctx: StoreContext;
+  private readonly kafka: Kafka | undefined;
+  private relay: OutboxRelay | undefined;
+  private consumer: ScanConsumer | undefined;
+
+  constructor(ctx: StoreContext, brokers: readonly string[]) {
+    this.ctx = ctx;
+    this.kafka =
+      brokers.length === 0
+        ? undefined
+        : new Kafka({
+            clientId: `peakdrill-store-${ctx.region}`,
+            brokers: [...brokers],
+            logLevel: logLevel.NOTHING,
+            retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
+          });
+  }
+
+  start(): void {
+    if (!this.kafka || this.relay) return;
+    this.relay = new OutboxRelay(this.ctx, this.kafka);
+    this.consumer = new ScanConsumer(this.ctx, this.kafka);
+    this.relay.start();
+    this.consumer.start();
+  }
+
+  async stop(): Promise<void> {
+    const { relay, consumer } = this;
+    this.relay = undefined;
+    this.consumer = undefined;
+    await Promise.all([relay?.stop(), consumer?.stop()]);
+  }
+}
+
+export async function startStore(config: StoreConfig): Promise<StartedStore> {
+  const log = pino({ level: config.logLevel, base: { region: config.region } });
+  const appName = `peakdrill-store-${config.region}`;
+  const pool = createPool(config.pgUrl, config.pgPoolSize, appName);
+  const health = new DatabaseHealth(config.pgUrl, `${appName}-health`);
+  const ctx: StoreContext = { pool, region: config.region, defects: new DefectSwitches(config.defect), log };
+  const workers = new KafkaWorkers(ctx, config.kafkaBrokers);
+  let failover: FailoverController | undefined;
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // Per-request logs would cost more than a checkout's database work at 1,000/s.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+  });
+  try {
+    const db = await waitForDatabase(pool, 30_000);
+    if (config.role === 'primary') {
+      if (db.inRecovery) {
+        throw new PeakdrillError(
+          'PEAKDRILL_ERR_USAGE',
+          `region ${config.region} was started as primary but its database is a standby (in recovery)`,
+          {
+            hint: 'start it with PEAKDRILL_STORE_ROLE=standby, or promote its database first',
+          },
+        );
+      }
+      const client = await pool.connect();
+      try {
+        await applyMigrations(client);
+      } finally {
+        client.release();
+      }
+    }
+    failover = new FailoverController({
+      ctx,
+      role: config.role,
+      mode: config.failover,
+      detectionMs: config.failoverDetectionMs,
+      peerUrl: config.peerUrl,
+      onPrimary: async () => {
+        const client = await pool.connect();
+        try {
+          await applyMigrations(client);
+        } finally {
+          client.release();
+        }
+        workers.start();
+      },
+      onFenced: () => workers.stop(),
+    });
+    installHttpSupport(app);
+    registerOrderRoutes(app, ctx, failover);
+    registerSyncRoutes(app, ctx, failover);
+    registerAdminRoutes(app, ctx, failover, health);
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close().catch(() => {});
+    await health.close();
+    await pool.end().catch(() => {});
+    throw error;
+  }
+  if (config.role === 'primary') workers.start();
+  failover.start();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host}:${port}`;
+  const controller = failover;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await controller.stop();
+      await app.close();
+      await workers.stop();
+      await health.close();
+      await pool.end().catch(() => {});
+    })();
+    return closing;
+  };
+  return { url, config, close, [Symbol.asyncDispose]: close };
+}
