@@ -249,8 +249,13 @@ function pgUrl(port: number): string {
 }
 
 async function stopAll(processes: readonly SupervisedProcess[]): Promise<void> {
-  // Everything at once: the stack has no shutdown order that matters, and down must be fast.
-  await Promise.all([...processes].reverse().map((p) => p.stop(p.name === 'kafka' ? 3_000 : 2_000)));
+  // Tier by tier (clients before the services they use), everything in a tier at once: down must be fast.
+  const tiers = [...new Set(processes.map((p) => p.stopTier))].sort((a, b) => a - b);
+  for (const tier of tiers) {
+    await Promise.all(
+      processes.filter((p) => p.stopTier === tier).map((p) => p.stop(p.name === 'kafka' ? 3_000 : 2_000)),
+    );
+  }
 }
 
 export class StartedLocalStack implements AsyncDisposable {

@@ -20,6 +20,12 @@ export interface ProcessSpec {
   readonly gid?: number;
   /** PostgreSQL's fast shutdown is SIGINT (SIGTERM waits for clients to leave). */
   readonly stopSignal?: NodeJS.Signals;
+  /**
+   * Lower tiers stop first. Clients of the other services (the stores) are
+   * tier 0, so they are gone before the broker and databases they would
+   * otherwise wait on during their own shutdown. Default 1.
+   */
+  readonly stopTier?: number;
   /** How to tell the process is usable again after a restart. */
   readonly ready?: ReadyCheck;
 }
@@ -37,6 +43,7 @@ export interface PidRecord {
   readonly startTicks: string | null;
   readonly command: string;
   readonly stopSignal: NodeJS.Signals;
+  readonly stopTier?: number;
   readonly owner: number;
 }
 
@@ -90,6 +97,7 @@ export class SupervisedProcess {
   private readonly child: ChildProcess;
   private readonly pidFile: string;
   private readonly stopSignal: NodeJS.Signals;
+  readonly stopTier: number;
 
   constructor(child: ChildProcess, spec: ProcessSpec, pidFile: string) {
     this.child = child;
@@ -98,6 +106,7 @@ export class SupervisedProcess {
     this.logFile = spec.logFile;
     this.pidFile = pidFile;
     this.stopSignal = spec.stopSignal ?? 'SIGTERM';
+    this.stopTier = spec.stopTier ?? 1;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exitStatus = { code, signal };
@@ -167,6 +176,7 @@ export async function spawnSupervised(spec: ProcessSpec, pidDir: string): Promis
     startTicks: processStartTicks(child.pid!),
     command: [spec.command, ...spec.args].join(' '),
     stopSignal: spec.stopSignal ?? 'SIGTERM',
+    stopTier: spec.stopTier ?? 1,
     owner: process.pid,
   };
   await writeFile(pidFile, `${JSON.stringify(record)}\n`, { mode: 0o600 });
@@ -222,11 +232,15 @@ export function anyAlive(pidDir: string): boolean {
 export async function reapPidDir(pidDir: string, graceMs = 3_000): Promise<string[]> {
   const records = readPidRecords(pidDir);
   const alive = records.filter(isSameProcess);
-  for (const record of alive) signalGroup(record.pid, record.stopSignal);
-  const deadline = Date.now() + graceMs;
-  while (alive.some(isSameProcess) && Date.now() < deadline) await sleep(50);
-  for (const record of alive) if (isSameProcess(record)) signalGroup(record.pid, 'SIGKILL');
-  while (alive.some(isSameProcess) && Date.now() < deadline + 2_000) await sleep(50);
+  const tiers = [...new Set(alive.map((r) => r.stopTier ?? 1))].sort((a, b) => a - b);
+  for (const tier of tiers) {
+    const group = alive.filter((r) => (r.stopTier ?? 1) === tier);
+    for (const record of group) signalGroup(record.pid, record.stopSignal);
+    const deadline = Date.now() + graceMs;
+    while (group.some(isSameProcess) && Date.now() < deadline) await sleep(20);
+    for (const record of group) if (isSameProcess(record)) signalGroup(record.pid, 'SIGKILL');
+    while (group.some(isSameProcess) && Date.now() < deadline + 2_000) await sleep(20);
+  }
   for (const record of records) await rm(join(pidDir, `${record.name}.json`), { force: true });
   return alive.map((r) => r.name);
 }

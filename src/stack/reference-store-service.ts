@@ -80,6 +80,7 @@ async function startOne(
       args: [STORE_MAIN],
       logFile: layout.logFile(name),
       env,
+      stopTier: 0,
       ready: { kind: 'http', url: `http://${LOOPBACK}:${env.PEAKDRILL_STORE_PORT}/health` },
     },
     layout.pids,
