@@ -108,6 +108,25 @@ describe('bad input is a clear error with exit code 2', () => {
     expect(r.stderr).toMatch(/peakdrill --help/);
   });
 
+  it('--no-store brings up the bare stack', async () => {
+    const dir = tempStackDir('nostore');
+    const up = await peakdrill(['stack', 'up', '--no-store', '--dir', dir, '--json']).done;
+    try {
+      expect(up.code, up.stderr).toBe(0);
+      const state = JSON.parse(up.stdout);
+      expect(state.processes.map((p: { name: string }) => p.name).sort()).toEqual([
+        'kafka',
+        'postgres-a',
+        'postgres-b',
+        'toxiproxy',
+      ]);
+      expect(state.proxies.map((p: { name: string }) => p.name)).not.toContain('edge-a');
+      expect(state).not.toHaveProperty('defect');
+    } finally {
+      await peakdrill(['stack', 'down', '--dir', dir]).done;
+    }
+  });
+
   it('an unknown defect lists the ones there are', async () => {
     const r = await peakdrill(['stack', 'up', '--defect', 'everything-broken']).done;
     expect(r.code).toBe(2);

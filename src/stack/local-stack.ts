@@ -78,7 +78,7 @@ export class LocalStack {
   }
 
   /** Adds store-a and store-b (the reference store) behind edge-a/edge-b, optionally with one seeded defect. */
-  withReferenceStore(options: ReferenceStoreOptions | undefined = {}): this {
+  withReferenceStore(options: ReferenceStoreOptions = {}): this {
     this.referenceStore = options;
     return this;
   }
@@ -173,7 +173,7 @@ export class LocalStack {
           toxiproxy: {
             kind: 'toxiproxy-api',
             host: LOOPBACK,
-            port: new URL(toxiproxy.apiUrl).port ? Number(new URL(toxiproxy.apiUrl).port) : 0,
+            port: toxiproxy.port,
             url: toxiproxy.apiUrl,
           },
           'postgres-a': {
@@ -210,7 +210,8 @@ export class LocalStack {
             ]),
           ),
         },
-        defect: this.referenceStore?.defect ?? null,
+        // null: the correct store; absent: no store at all.
+        ...(this.referenceStore ? { defect: this.referenceStore.defect ?? null } : {}),
         proxies: [...stores.map((st) => st.edge), dbA, dbB, repl, kafkaProxy],
         processes: ctx.processes.map((p) => ({ name: p.name, pid: p.pid })),
         secrets: { pgPassword: password },

@@ -17,6 +17,7 @@ export interface ProxyEndpoint {
 export interface StartedToxiproxy {
   readonly process: SupervisedProcess;
   readonly apiUrl: string;
+  readonly port: number;
   readonly client: Toxiproxy;
   createProxy(name: string, upstream: string): Promise<ProxyEndpoint>;
 }
@@ -47,6 +48,7 @@ export async function startToxiproxy(ctx: StackContext, requestedPort?: number):
   return {
     process: proc,
     apiUrl,
+    port,
     client,
     async createProxy(name, upstream) {
       const listenPort = await ctx.ports.free();

@@ -62,14 +62,14 @@ async function up(args: StackArgs, ctx: CommandContext, dir: string): Promise<nu
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    stack = await new LocalStack()
+    const builder = new LocalStack()
       .withDir(dir)
       .withReplication(args.replication)
       .withToxiproxyPort(args.toxiproxyPort)
-      .withReferenceStore(args.store ? { defect: args.defect } : undefined)
       .withEnv(ctx.env)
-      .withLogger((line) => ctx.stderr.write(`${line}\n`))
-      .start();
+      .withLogger((line) => ctx.stderr.write(`${line}\n`));
+    if (args.store) builder.withReferenceStore({ defect: args.defect });
+    stack = await builder.start();
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
