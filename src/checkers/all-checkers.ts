@@ -1,0 +1,54 @@
+// The standard checker set, in report order, each with its own settings. A run
+// checks a history with `checkAll`: every checker made safe, results in order.
+import type { FinalState } from '../model/final-state.ts';
+import {
+  type Checker,
+  type CheckOptions,
+  type CheckResult,
+  defaultCheckOptions,
+  runCheckers,
+} from './checker.ts';
+import { type DriftOptions, driftChecker } from './drift-checker.ts';
+import type { HistoryIndex } from './history-index.ts';
+import { type IdempotencyOptions, idempotencyChecker } from './idempotency-checker.ts';
+import { lostAckChecker } from './lost-ack-checker.ts';
+import { offlineReconciliationChecker } from './offline-reconciliation-checker.ts';
+import { type OrderingOptions, orderingChecker } from './ordering-checker.ts';
+import { oversellChecker } from './oversell-checker.ts';
+import { type PropagationOptions, propagationChecker } from './propagation-checker.ts';
+import { type RtoOptions, rtoChecker } from './rto-checker.ts';
+import { type SloOptions, sloChecker } from './slo-checker.ts';
+import { tenderIntegrityChecker } from './tender-integrity-checker.ts';
+
+export interface CheckerSettings {
+  readonly rto?: RtoOptions;
+  readonly idempotency?: IdempotencyOptions;
+  readonly ordering?: OrderingOptions;
+  readonly drift?: DriftOptions;
+  readonly propagation?: PropagationOptions;
+  readonly slo?: SloOptions;
+}
+
+export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
+  return [
+    oversellChecker(),
+    lostAckChecker(),
+    rtoChecker(settings.rto),
+    idempotencyChecker(settings.idempotency),
+    orderingChecker(settings.ordering),
+    driftChecker(settings.drift),
+    offlineReconciliationChecker(),
+    tenderIntegrityChecker(),
+    propagationChecker(settings.propagation),
+    sloChecker(settings.slo),
+  ];
+}
+
+export function checkAll(
+  history: HistoryIndex,
+  state: FinalState | undefined,
+  settings: CheckerSettings = {},
+  options: CheckOptions = defaultCheckOptions,
+): CheckResult[] {
+  return runCheckers(defaultCheckers(settings), history, state, options);
+}

@@ -1,0 +1,473 @@
+// One streaming pass over a history that builds everything the checkers read:
+// ops paired invoke → completion in typed-array columns, ops by function, fault
+// windows, probe series and the few facts per op the checkers need (keys, ids,
+// EPCs, sequences, refunds). Linear, and no op value is kept whole.
+
+import { readHistory } from '../history/history-reader.ts';
+import type { HistoryEntry, RunHeaderEntry } from '../model/history-entry.ts';
+import { OP, PROBE } from '../model/op-values.ts';
+import { Column, Interner } from './columns.ts';
+import {
+  applyOfflineSyncOk,
+  type CheckoutFact,
+  type CheckoutInvokeFacts,
+  type FactStatus,
+  type OfflineSaleFact,
+  type OfflineSyncFact,
+  type ReturnFact,
+  type ReturnInvokeFacts,
+  readCheckoutInvoke,
+  readCheckoutOk,
+  readOfflineSyncInvoke,
+  readPropagation,
+  readReturnInvoke,
+  readReturnOk,
+  readWebhookInvoke,
+  readWebhookOk,
+  type WebhookFact,
+  type WebhookInvokeFacts,
+} from './op-facts.ts';
+
+/** Op status codes in `HistoryIndex.opStatus`. Pending = invoked, never completed: as indeterminate as info. */
+export const OP_PENDING = 0;
+export const OP_OK = 1;
+export const OP_FAIL = 2;
+export const OP_INFO = 3;
+
+export interface FaultWindow {
+  /** The scenario's name for the fault. */
+  readonly name: string;
+  readonly target: string;
+  readonly kind: string | undefined;
+  readonly startNs: number;
+  /** When it was healed; the history's last time when it never was. */
+  readonly stopNs: number;
+  readonly stopped: boolean;
+  readonly healFailed: boolean;
+}
+
+export interface ProbeSeries {
+  readonly name: string;
+  readonly count: number;
+  readonly atNs: Float64Array;
+  readonly ok: Uint8Array;
+  readonly latencyMs: Float32Array;
+  /** Index into `regions`; 0 is "no region". */
+  readonly region: Uint8Array;
+  readonly regions: readonly string[];
+  /** Propagation probe only: when the write was acknowledged and seen (NaN: not seen / unreadable). */
+  readonly writtenNs: Float64Array | undefined;
+  readonly visibleNs: Float64Array | undefined;
+}
+
+export interface HistoryIndex {
+  readonly header: RunHeaderEntry | undefined;
+  readonly endStatus: 'completed' | 'aborted' | 'error' | undefined;
+  readonly endReason: string | undefined;
+  /** The latest time of any entry. */
+  readonly lastNs: number;
+  readonly opCount: number;
+  readonly opIds: readonly string[];
+  readonly opF: Uint16Array;
+  readonly opStatus: Uint8Array;
+  readonly scheduledNs: Float64Array;
+  readonly invokeNs: Float64Array;
+  /** NaN while pending. */
+  readonly completeNs: Float64Array;
+  /** Coordinated-omission corrected (from the scheduled time); NaN while pending. */
+  readonly latencyMs: Float64Array;
+  /** Index into `errorCodes`; 0 = no error code. */
+  readonly errorCode: Uint16Array;
+  readonly fNames: readonly string[];
+  readonly errorCodes: readonly string[];
+  opsOf(f: string): Int32Array;
+  readonly faults: readonly FaultWindow[];
+  readonly probes: ReadonlyMap<string, ProbeSeries>;
+  readonly drops: ReadonlyMap<string, number>;
+  /** Facts of ok and indeterminate ops (failed ops did not happen, so they carry none). */
+  readonly checkouts: readonly CheckoutFact[];
+  readonly returns: readonly ReturnFact[];
+  readonly offlineSyncs: readonly OfflineSyncFact[];
+  readonly webhooks: readonly WebhookFact[];
+  /** Ops of a known function whose value lacked what a checker needs, per function. */
+  readonly unreadable: ReadonlyMap<string, number>;
+  readonly unreadableOps: readonly string[];
+  /** Completions with no invoke, and invokes reusing an op id: a damaged or mis-merged history. */
+  readonly orphanCompletions: number;
+  readonly duplicateInvokes: number;
+}
+
+const EMPTY_OPS = new Int32Array(0);
+const MAX_UNREADABLE_IDS = 20;
+
+type PendingFacts = CheckoutInvokeFacts | ReturnInvokeFacts | WebhookInvokeFacts | OfflineSyncFact;
+/** Marks an op of a known function whose request could not be read; it matters only if it ends `ok`. */
+const UNREADABLE = Symbol('unreadable');
+
+class ProbeBuilder {
+  readonly name: string;
+  readonly atNs = new Column(Float64Array, 256);
+  readonly ok = new Column(Uint8Array, 256);
+  readonly latencyMs = new Column(Float32Array, 256);
+  readonly region = new Column(Uint8Array, 256);
+  readonly regions = new Interner();
+  readonly writtenNs: Column<Float64Array> | undefined;
+  readonly visibleNs: Column<Float64Array> | undefined;
+
+  constructor(name: string) {
+    this.name = name;
+    this.regions.id('');
+    if (name === PROBE.propagation) {
+      this.writtenNs = new Column(Float64Array, 256);
+      this.visibleNs = new Column(Float64Array, 256);
+    }
+  }
+
+  finish(): ProbeSeries {
+    return {
+      name: this.name,
+      count: this.atNs.length,
+      atNs: this.atNs.finish(),
+      ok: this.ok.finish(),
+      latencyMs: this.latencyMs.finish(),
+      region: this.region.finish(),
+      regions: this.regions.names,
+      writtenNs: this.writtenNs?.finish(),
+      visibleNs: this.visibleNs?.finish(),
+    };
+  }
+}
+
+/** Feed entries in history order with `add`, then `finish` once. */
+export class HistoryIndexBuilder {
+  private header: RunHeaderEntry | undefined;
+  private endStatus: HistoryIndex['endStatus'];
+  private endReason: string | undefined;
+  private lastNs = 0;
+  private readonly opIds: string[] = [];
+  private readonly opF = new Column(Uint16Array, 4_096);
+  private readonly opStatus = new Column(Uint8Array, 4_096);
+  private readonly scheduledNs = new Column(Float64Array, 4_096);
+  private readonly invokeNs = new Column(Float64Array, 4_096);
+  private readonly completeNs = new Column(Float64Array, 4_096);
+  private readonly latencyMs = new Column(Float64Array, 4_096);
+  private readonly errorCode = new Column(Uint16Array, 4_096);
+  private readonly fs = new Interner();
+  private readonly codes = new Interner();
+  /** In-flight ops only: op id → index. Kept small so memory follows concurrency, not history length. */
+  private readonly inFlight = new Map<string, number>();
+  /** Request facts of ops still in flight, by op index (an array: cheaper than a map at a million ops). */
+  private readonly pendingFacts: (PendingFacts | typeof UNREADABLE | undefined)[] = [];
+  private readonly openFaults: { name: string; target: string; kind: string | undefined; startNs: number }[] =
+    [];
+  private readonly faults: FaultWindow[] = [];
+  private readonly healFailed = new Set<string>();
+  private readonly probes = new Map<string, ProbeBuilder>();
+  private readonly drops = new Map<string, number>();
+  private readonly checkouts: CheckoutFact[] = [];
+  private readonly returns: ReturnFact[] = [];
+  private readonly offlineSyncs: OfflineSyncFact[] = [];
+  private readonly webhooks: WebhookFact[] = [];
+  private readonly unreadable = new Map<string, number>();
+  private readonly unreadableOps: string[] = [];
+  private orphanCompletions = 0;
+  private duplicateInvokes = 0;
+  private readonly fCheckout: number;
+  private readonly fReturn: number;
+  private readonly fExchange: number;
+  private readonly fOfflineSync: number;
+  private readonly fWebhook: number;
+
+  constructor() {
+    this.codes.id('');
+    this.fCheckout = this.fs.id(OP.checkout);
+    this.fReturn = this.fs.id(OP.return);
+    this.fExchange = this.fs.id(OP.exchange);
+    this.fOfflineSync = this.fs.id(OP.offlineSync);
+    this.fWebhook = this.fs.id(OP.webhook);
+  }
+
+  add(e: HistoryEntry): void {
+    switch (e.type) {
+      case 'run':
+        // A merged history repeats headers (one per shard); the first names the run.
+        this.header ??= e;
+        return;
+      case 'invoke':
+        this.invoke(e.op, e.f, e.value, e.scheduledNs, e.sentNs);
+        return;
+      case 'ok':
+      case 'fail':
+      case 'info':
+        this.complete(e.op, e.type, e.value, e.completedNs, e.latencyMs, e.error?.code);
+        return;
+      case 'drop':
+        this.drops.set(e.f, (this.drops.get(e.f) ?? 0) + 1);
+        this.seen(e.atNs);
+        return;
+      case 'fault':
+        this.fault(e.phase, e.fault, e.target, e.params?.kind, e.atNs);
+        return;
+      case 'probe':
+        this.probe(e.probe, e.region, e.ok, e.latencyMs, e.atNs, e.value);
+        return;
+      case 'end':
+        this.endStatus = e.status;
+        this.endReason = e.reason;
+        this.seen(e.atNs);
+        return;
+    }
+  }
+
+  private seen(ns: number): void {
+    if (ns > this.lastNs) this.lastNs = ns;
+  }
+
+  private noteUnreadable(f: string, op: string): void {
+    this.unreadable.set(f, (this.unreadable.get(f) ?? 0) + 1);
+    if (this.unreadableOps.length < MAX_UNREADABLE_IDS) this.unreadableOps.push(op);
+  }
+
+  private invoke(op: string, f: string, value: unknown, scheduledNs: number, sentNs: number): void {
+    if (this.inFlight.has(op)) {
+      this.duplicateInvokes++;
+      return;
+    }
+    this.seen(sentNs);
+    const fi = this.fs.id(f);
+    const i = this.opIds.length;
+    this.opIds.push(op);
+    this.opF.push(fi);
+    this.opStatus.push(OP_PENDING);
+    this.scheduledNs.push(scheduledNs);
+    this.invokeNs.push(sentNs);
+    this.completeNs.push(Number.NaN);
+    this.latencyMs.push(Number.NaN);
+    this.errorCode.push(0);
+    this.inFlight.set(op, i);
+    let facts: PendingFacts | undefined;
+    let known = true;
+    if (fi === this.fCheckout) facts = readCheckoutInvoke(value);
+    else if (fi === this.fReturn || fi === this.fExchange) facts = readReturnInvoke(value);
+    else if (fi === this.fWebhook) facts = readWebhookInvoke(value);
+    else if (fi === this.fOfflineSync) {
+      const read = readOfflineSyncInvoke(value);
+      facts = read && { op: i, status: 'maybe', batchId: read.batchId, sales: read.sales };
+    } else known = false;
+    // One slot per op, pushed in order, so the array stays dense.
+    this.pendingFacts.push(facts ?? (known ? UNREADABLE : undefined));
+  }
+
+  private complete(
+    op: string,
+    type: 'ok' | 'fail' | 'info',
+    value: unknown,
+    completedNs: number,
+    latencyMs: number,
+    code: string | undefined,
+  ): void {
+    const i = this.inFlight.get(op);
+    if (i === undefined) {
+      this.orphanCompletions++;
+      return;
+    }
+    this.inFlight.delete(op);
+    this.seen(completedNs);
+    this.opStatus.set(i, type === 'ok' ? OP_OK : type === 'fail' ? OP_FAIL : OP_INFO);
+    this.completeNs.set(i, completedNs);
+    this.latencyMs.set(i, latencyMs);
+    if (code !== undefined) this.errorCode.set(i, this.codes.id(code));
+    const facts = this.pendingFacts[i];
+    if (facts === undefined) return;
+    this.pendingFacts[i] = undefined;
+    if (facts === UNREADABLE) {
+      if (type === 'ok') this.noteUnreadable(this.fs.names[this.opF.get(i)]!, op);
+      return;
+    }
+    // A failed op is known not to have happened: it leaves no facts behind.
+    if (type === 'fail') return;
+    this.recordFacts(i, facts, type === 'ok' ? 'ok' : 'maybe', type === 'ok' ? value : undefined);
+  }
+
+  private recordFacts(i: number, facts: PendingFacts, status: FactStatus, okValue: unknown): void {
+    const fi = this.opF.get(i);
+    if (fi === this.fCheckout) {
+      const f = facts as CheckoutInvokeFacts;
+      const ok = status === 'ok' ? readCheckoutOk(okValue) : undefined;
+      if (status === 'ok' && ok?.orderId === undefined) this.noteUnreadable(OP.checkout, this.opIds[i]!);
+      this.checkouts.push({
+        op: i,
+        status,
+        key: f.key,
+        orderId: ok?.orderId,
+        region: ok?.region,
+        epcs: f.epcs,
+      });
+    } else if (fi === this.fReturn || fi === this.fExchange) {
+      const f = facts as ReturnInvokeFacts;
+      const ok = status === 'ok' ? readReturnOk(okValue) : undefined;
+      if (status === 'ok' && ok?.refunds === undefined)
+        this.noteUnreadable(this.fs.names[fi]!, this.opIds[i]!);
+      this.returns.push({
+        op: i,
+        status,
+        f: this.fs.names[fi]!,
+        key: f.key,
+        orderId: f.orderId,
+        returnId: ok?.returnId,
+        exchangeOrderId: ok?.exchangeOrderId,
+        refunds: ok?.refunds,
+        returnedEpcs: f.returnedEpcs,
+        soldEpcs: f.soldEpcs,
+      });
+    } else if (fi === this.fWebhook) {
+      const f = facts as WebhookInvokeFacts;
+      this.webhooks.push({
+        op: i,
+        status,
+        eventId: f.eventId,
+        sku: f.sku,
+        sequence: f.sequence,
+        absolute: f.absolute,
+        outcome: status === 'ok' ? readWebhookOk(okValue) : undefined,
+      });
+    } else if (fi === this.fOfflineSync) {
+      const f = facts as OfflineSyncFact;
+      if (status === 'ok' && !applyOfflineSyncOk(okValue, f.sales as OfflineSaleFact[])) {
+        this.noteUnreadable(OP.offlineSync, this.opIds[i]!);
+      }
+      this.offlineSyncs.push({ op: i, status, batchId: f.batchId, sales: f.sales });
+    }
+  }
+
+  private fault(phase: string, name: string, target: string, kind: unknown, atNs: number): void {
+    this.seen(atNs);
+    if (phase === 'start') {
+      this.openFaults.push({
+        name,
+        target,
+        kind: typeof kind === 'string' ? kind : undefined,
+        startNs: atNs,
+      });
+      return;
+    }
+    if (phase === 'heal-failed') {
+      this.healFailed.add(name);
+      return;
+    }
+    const at = this.openFaults.findLastIndex((f) => f.name === name);
+    if (at === -1) return;
+    const open = this.openFaults.splice(at, 1)[0]!;
+    this.faults.push({ ...open, stopNs: atNs, stopped: true, healFailed: this.healFailed.has(name) });
+  }
+
+  private probe(
+    name: string,
+    region: string | undefined,
+    ok: boolean,
+    latencyMs: number,
+    atNs: number,
+    value: unknown,
+  ): void {
+    this.seen(atNs);
+    let p = this.probes.get(name);
+    if (p === undefined) {
+      p = new ProbeBuilder(name);
+      this.probes.set(name, p);
+    }
+    p.atNs.push(atNs);
+    p.ok.push(ok ? 1 : 0);
+    p.latencyMs.push(latencyMs);
+    p.region.push(p.regions.id(region ?? ''));
+    if (p.writtenNs !== undefined && p.visibleNs !== undefined) {
+      const sample = readPropagation(value);
+      p.writtenNs.push(sample?.writtenNs ?? Number.NaN);
+      p.visibleNs.push(sample?.visibleNs ?? Number.NaN);
+    }
+  }
+
+  finish(): HistoryIndex {
+    // Never completed: indeterminate, exactly like info.
+    for (const i of this.inFlight.values()) {
+      const facts = this.pendingFacts[i];
+      if (facts !== undefined && facts !== UNREADABLE) this.recordFacts(i, facts, 'maybe', undefined);
+    }
+    this.pendingFacts.length = 0;
+    for (const open of this.openFaults) {
+      this.faults.push({
+        ...open,
+        stopNs: this.lastNs,
+        stopped: false,
+        healFailed: this.healFailed.has(open.name),
+      });
+    }
+    this.faults.sort((a, b) => a.startNs - b.startNs);
+    const opF = this.opF.finish();
+    const byF = groupByF(opF, this.fs.names.length);
+    const fIds = new Map(this.fs.names.map((n, i) => [n, i]));
+    const probes = new Map<string, ProbeSeries>();
+    for (const [name, p] of this.probes) probes.set(name, p.finish());
+    return {
+      header: this.header,
+      endStatus: this.endStatus,
+      endReason: this.endReason,
+      lastNs: this.lastNs,
+      opCount: this.opIds.length,
+      opIds: this.opIds,
+      opF,
+      opStatus: this.opStatus.finish(),
+      scheduledNs: this.scheduledNs.finish(),
+      invokeNs: this.invokeNs.finish(),
+      completeNs: this.completeNs.finish(),
+      latencyMs: this.latencyMs.finish(),
+      errorCode: this.errorCode.finish(),
+      fNames: this.fs.names,
+      errorCodes: this.codes.names,
+      opsOf: (f) => {
+        const id = fIds.get(f);
+        return id === undefined ? EMPTY_OPS : byF[id]!;
+      },
+      faults: this.faults,
+      probes,
+      drops: this.drops,
+      checkouts: this.checkouts,
+      returns: this.returns,
+      offlineSyncs: this.offlineSyncs,
+      webhooks: this.webhooks,
+      unreadable: this.unreadable,
+      unreadableOps: this.unreadableOps,
+      orphanCompletions: this.orphanCompletions,
+      duplicateInvokes: this.duplicateInvokes,
+    };
+  }
+}
+
+/** Op indexes per function, by counting sort (two passes, no per-op allocation). */
+function groupByF(opF: Uint16Array, fCount: number): Int32Array[] {
+  const counts = new Int32Array(fCount);
+  for (let i = 0; i < opF.length; i++) counts[opF[i]!]!++;
+  const out = Array.from(counts, (n) => new Int32Array(n));
+  const fill = new Int32Array(fCount);
+  for (let i = 0; i < opF.length; i++) {
+    const f = opF[i]!;
+    out[f]![fill[f]!++] = i;
+  }
+  return out;
+}
+
+export function indexHistory(entries: Iterable<HistoryEntry>): HistoryIndex {
+  const b = new HistoryIndexBuilder();
+  for (const e of entries) b.add(e);
+  return b.finish();
+}
+
+export async function indexHistoryAsync(entries: AsyncIterable<HistoryEntry>): Promise<HistoryIndex> {
+  const b = new HistoryIndexBuilder();
+  for await (const e of entries) b.add(e);
+  return b.finish();
+}
+
+/** Reads and indexes a history file in one streaming pass. */
+export function indexHistoryFile(path: string): Promise<HistoryIndex> {
+  return indexHistoryAsync(readHistory(path));
+}

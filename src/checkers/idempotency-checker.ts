@@ -1,0 +1,156 @@
+// Idempotency: nothing applied twice. In the surviving region's state: no two
+// orders (or returns) under one idempotency key or one offline sale, no webhook
+// event, scan or offline sale applied more than once, no webhook or scan with two
+// ledger entries. In the history: one key acknowledged with two different order ids.
+// duplicateApplies counts extra applications per thing (the worst symptom of each).
+import { authoritativeState } from '../model/final-state.ts';
+import { type Checker, type CheckResult, EvidenceList, plural } from './checker.ts';
+import { regionView } from './region-view.ts';
+
+export const IDEMPOTENCY = 'idempotency';
+
+export interface IdempotencyOptions {
+  /** Ledger ref types where one ref changes one SKU once, so two entries = applied twice. */
+  readonly singleEntryRefTypes?: readonly string[];
+}
+
+export function idempotencyChecker(opts: IdempotencyOptions = {}): Checker {
+  const singleEntry = new Set(opts.singleEntryRefTypes ?? ['webhook', 'scan']);
+  return {
+    name: IDEMPOTENCY,
+    check(history, state, options): CheckResult {
+      const evidence = new EvidenceList(options.maxEvidence);
+      const extra = new Map<string, number>();
+      const flag = (thing: string, n: number, what: string, key: string, actual?: string) => {
+        if (n <= 0) return;
+        if ((extra.get(thing) ?? 0) < n) extra.set(thing, n);
+        evidence.add({ what, key, actual: actual ?? n + 1 });
+      };
+
+      // History: one key, two different orders acknowledged.
+      const orderOfKey = new Map<string, string>();
+      const conflicts = new Map<string, Set<string>>();
+      for (const c of history.checkouts) {
+        if (c.status !== 'ok' || c.orderId === undefined) continue;
+        const first = orderOfKey.get(c.key);
+        if (first === undefined) orderOfKey.set(c.key, c.orderId);
+        else if (first !== c.orderId) {
+          let s = conflicts.get(c.key);
+          if (s === undefined) {
+            s = new Set([first]);
+            conflicts.set(c.key, s);
+          }
+          s.add(c.orderId);
+        }
+      }
+      for (const [key, orders] of conflicts) {
+        flag(
+          `key:${key}`,
+          orders.size - 1,
+          'one idempotency key acknowledged as two orders',
+          key,
+          [...orders].join(', '),
+        );
+      }
+
+      const region = authoritativeState(state);
+      if (region === undefined) {
+        const n = sum(extra);
+        return {
+          name: IDEMPOTENCY,
+          valid: n > 0 ? false : 'unknown',
+          figures: { duplicateApplies: n },
+          evidence: evidence.items,
+          explanation:
+            n > 0
+              ? `${plural(n, 'duplicate application')} acknowledged (no final state to check further)`
+              : 'no final state was read, so duplicate applications cannot be counted',
+        };
+      }
+
+      const { repeatedKeys, repeatedSales } = regionView(region).orders();
+      for (const [key, list] of repeatedKeys)
+        flag(`key:${key}`, list.length - 1, 'orders sharing one idempotency key', key);
+      for (const [id, list] of repeatedSales)
+        flag(`sale:${id}`, list.length - 1, 'orders recording one offline sale', id);
+      countBy(
+        region.returns,
+        (r) => r.idempotencyKey,
+        (key, n) => flag(`return-key:${key}`, n - 1, 'returns sharing one idempotency key', key),
+      );
+      for (const e of region.webhookEvents)
+        flag(`event:${e.eventId}`, e.applications - 1, 'webhook event applied more than once', e.eventId);
+      for (const e of region.scans)
+        flag(`scan:${e.eventId}`, e.applications - 1, 'scan applied more than once', e.eventId);
+      for (const s of region.offlineSales)
+        flag(`sale:${s.saleId}`, s.applications - 1, 'offline sale applied more than once', s.saleId);
+      // One ledger entry per webhook or scan: count per ref without building joined keys.
+      const entriesOf = new Map<string, Map<string, number>>();
+      for (const e of region.ledger) {
+        if (!singleEntry.has(e.refType)) continue;
+        let byRef = entriesOf.get(e.refType);
+        if (byRef === undefined) {
+          byRef = new Map();
+          entriesOf.set(e.refType, byRef);
+        }
+        byRef.set(e.refId, (byRef.get(e.refId) ?? 0) + 1);
+      }
+      for (const [refType, byRef] of entriesOf) {
+        for (const [refId, n] of byRef) {
+          if (n < 2) continue;
+          // Entries of one ref for different SKUs or stores are separate changes, not a repeat.
+          const perTarget = new Map<string, number>();
+          for (const e of region.ledger) {
+            if (e.refType === refType && e.refId === refId)
+              perTarget.set(`${e.sku}\u0000${e.store}`, (perTarget.get(`${e.sku}\u0000${e.store}`) ?? 0) + 1);
+          }
+          const repeats = Math.max(...perTarget.values()) - 1;
+          const thing =
+            refType === 'webhook'
+              ? `event:${refId}`
+              : refType === 'scan'
+                ? `scan:${refId}`
+                : `ref:${refType}:${refId}`;
+          flag(thing, repeats, `${refType} with more than one ledger entry`, refId);
+        }
+      }
+
+      const duplicateApplies = sum(extra);
+      return {
+        name: IDEMPOTENCY,
+        valid: duplicateApplies === 0,
+        figures: { duplicateApplies, duplicatedThings: extra.size },
+        evidence: evidence.items,
+        explanation:
+          duplicateApplies === 0
+            ? `no key, event, scan or offline sale applied twice in region ${region.region}`
+            : `${plural(extra.size, 'key, event or sale', 'keys, events or sales')} applied more than once (${plural(duplicateApplies, 'extra application')}) in region ${region.region}`,
+      };
+    },
+  };
+}
+
+function sum(m: Map<string, number>): number {
+  let n = 0;
+  for (const v of m.values()) n += v;
+  return n;
+}
+
+function countBy<T>(
+  items: readonly T[],
+  keyOf: (t: T) => string | null,
+  onDuplicate: (key: string, n: number) => void,
+) {
+  const seen = new Set<string>();
+  let repeats: Map<string, number> | undefined;
+  for (const it of items) {
+    const k = keyOf(it);
+    if (k === null) continue;
+    if (!seen.has(k)) seen.add(k);
+    else {
+      repeats ??= new Map();
+      repeats.set(k, (repeats.get(k) ?? 1) + 1);
+    }
+  }
+  if (repeats !== undefined) for (const [k, n] of repeats) onDuplicate(k, n);
+}

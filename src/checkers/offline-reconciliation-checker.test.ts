@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCheckOptions } from './checker.ts';
+import { offlineReconciliationChecker } from './offline-reconciliation-checker.ts';
+import { finalState, HistoryFixture } from './testing/history-fixture.ts';
+
+const cash = (c: number) => [{ type: 'cash', amountCents: c }];
+const sale = (saleId: string, qty = 2) => ({ saleId, lines: [{ sku: 'A', qty }], tenders: cash(500) });
+const sync = (
+  h: HistoryFixture,
+  batchId: string,
+  sales: ReturnType<typeof sale>[],
+  ack: 'ok' | 'info',
+  at = 0,
+) =>
+  h.op(
+    'offline-sync',
+    { terminal: 'T1', batchId, sales },
+    ack === 'ok'
+      ? { at, ok: { batchId, sales: sales.map((s) => ({ saleId: s.saleId, status: 'applied' })) } }
+      : { at, info: true },
+  );
+const order = (orderId: string, saleId: string, qty = 2, backorderedQty = 0, tenders = cash(500)) => ({
+  orderId,
+  offlineSaleId: saleId,
+  lines: [{ sku: 'A', qty, backorderedQty }],
+  tenders,
+});
+const taken = (seq: number, saleId: string, units: number) => ({
+  seq,
+  sku: 'A',
+  store: 'S1',
+  delta: -units,
+  reason: 'offline-sale',
+  refType: 'offline-sale',
+  refId: saleId,
+});
+const check = (h: HistoryFixture, s?: ReturnType<typeof finalState>) =>
+  offlineReconciliationChecker().check(h.index(), s, defaultCheckOptions);
+
+describe('offline reconciliation checker', () => {
+  it('passes when every acknowledged sale is applied once, backorders accounted for', () => {
+    const h = new HistoryFixture();
+    sync(h, 'B1', [sale('s1'), sale('s2')], 'ok');
+    sync(h, 'B1', [sale('s1'), sale('s2')], 'ok', 10); // re-sent batch
+    const s = finalState({
+      a: {
+        orders: [order('o1', 's1'), order('o2', 's2', 2, 1)],
+        offlineSales: [
+          { saleId: 's1', batchId: 'B1' },
+          { saleId: 's2', batchId: 'B1', backorderedQty: 1 },
+        ],
+        ledger: [taken(1, 's1', 2), taken(2, 's2', 1)],
+      },
+    });
+    const r = check(h, s);
+    expect(r.valid).toBe(true);
+    expect(r.figures).toMatchObject({ acknowledged: 2, lost: 0, backorderedUnits: 1 });
+  });
+
+  it('fails on a lost acknowledged sale but not on a missing unacknowledged one', () => {
+    const h = new HistoryFixture();
+    sync(h, 'B1', [sale('s1')], 'ok');
+    sync(h, 'B2', [sale('s2')], 'info');
+    const r = check(h, finalState({ a: {} }));
+    expect(r.valid).toBe(false);
+    expect(r.figures.lost).toBe(1);
+    expect(r.evidence[0]).toMatchObject({ key: 's1' });
+  });
+
+  it('fails when a re-sent batch takes stock again for an applied sale', () => {
+    const h = new HistoryFixture();
+    sync(h, 'B1', [sale('s1')], 'ok');
+    const s = finalState({
+      a: { orders: [order('o1', 's1')], ledger: [taken(1, 's1', 2), taken(2, 's1', 2)] },
+    });
+    const r = check(h, s);
+    expect(r.valid).toBe(false);
+    expect(r.figures).toMatchObject({ doubleApplied: 1, unaccountedUnits: 2 });
+  });
+
+  it('fails when an unacknowledged sale was recorded twice', () => {
+    const h = new HistoryFixture();
+    sync(h, 'B1', [sale('s1')], 'info');
+    const r = check(h, finalState({ a: { orders: [order('o1', 's1'), order('o2', 's1')] } }));
+    expect(r.figures.doubleApplied).toBe(1);
+  });
+
+  it('fails when tenders differ from what was rung up', () => {
+    const h = new HistoryFixture();
+    sync(h, 'B1', [sale('s1')], 'ok');
+    const s = finalState({
+      a: {
+        orders: [order('o1', 's1', 2, 0, [{ type: 'card', amountCents: 500 }])],
+        ledger: [taken(1, 's1', 2)],
+      },
+    });
+    const r = check(h, s);
+    expect(r.valid).toBe(false);
+    expect(r.figures.tenderMismatches).toBe(1);
+  });
+
+  it('is unknown without a final state', () => {
+    expect(check(new HistoryFixture()).valid).toBe('unknown');
+  });
+});

@@ -1,0 +1,158 @@
+// Offline reconciliation: every offline sale the SUT acknowledged is applied
+// exactly once, with the tenders rung up, and every unit is accounted for as
+// taken from stock (ledger) or backordered. Any sale recorded twice is a
+// violation whether or not its upload was acknowledged.
+import { authoritativeState, type FinalOrder, type RegionState } from '../model/final-state.ts';
+import { type Checker, type CheckResult, EvidenceList, plural } from './checker.ts';
+import type { OfflineSaleFact } from './op-facts.ts';
+import { PairMap } from './pair-map.ts';
+import { regionView } from './region-view.ts';
+
+export const OFFLINE_RECONCILIATION = 'offline-reconciliation';
+
+export function offlineReconciliationChecker(): Checker {
+  return {
+    name: OFFLINE_RECONCILIATION,
+    check(history, state, options): CheckResult {
+      const region = authoritativeState(state);
+      if (region === undefined) {
+        return {
+          name: OFFLINE_RECONCILIATION,
+          valid: 'unknown',
+          figures: {},
+          evidence: [],
+          explanation: 'no final state was read, so offline sales cannot be reconciled',
+        };
+      }
+      const evidence = new EvidenceList(options.maxEvidence);
+      const v = new SaleView(region);
+      const checked = new Set<string>();
+      let acknowledged = 0;
+      let lost = 0;
+      let tenderMismatches = 0;
+      let unaccountedUnits = 0;
+      let backorderedUnits = 0;
+      const doubled = new Set<string>();
+
+      for (const sync of history.offlineSyncs) {
+        for (const sale of sync.sales) {
+          // Acknowledged sales are checked; unacknowledged ones may be absent, but not doubled.
+          if (sync.status !== 'ok' || sale.ackStatus === undefined || checked.has(sale.saleId)) continue;
+          checked.add(sale.saleId);
+          acknowledged++;
+          const orders = v.ordersOf(sale.saleId);
+          if (orders.length === 0 && !v.recorded.has(sale.saleId)) {
+            lost++;
+            evidence.add({
+              what: 'acknowledged offline sale missing',
+              key: sale.saleId,
+              op: history.opIds[sync.op]!,
+            });
+            continue;
+          }
+          const order = orders[0];
+          if (order !== undefined && tendersOf(order) !== sale.tenders) {
+            tenderMismatches++;
+            evidence.add({
+              what: 'offline sale recorded with other tenders',
+              key: sale.saleId,
+              expected: sale.tenders,
+              actual: tendersOf(order),
+            });
+          }
+          const u = unitsCheck(sale, order, v);
+          backorderedUnits += u.backordered;
+          if (u.unaccounted > 0) {
+            unaccountedUnits += u.unaccounted;
+            if (u.taken > u.asked) doubled.add(sale.saleId);
+            evidence.add({
+              what: 'offline sale units not accounted for',
+              key: sale.saleId,
+              expected: `${u.asked} taken or backordered`,
+              actual: `${u.taken} taken, ${u.backordered} backordered`,
+            });
+          }
+        }
+      }
+      for (const [saleId, n] of v.applications) {
+        if (n > 1) {
+          doubled.add(saleId);
+          evidence.add({ what: 'offline sale applied more than once', key: saleId, actual: n });
+        }
+      }
+      const doubleApplied = doubled.size;
+      const valid = lost + doubleApplied + tenderMismatches + unaccountedUnits === 0;
+      return {
+        name: OFFLINE_RECONCILIATION,
+        valid,
+        figures: { acknowledged, lost, doubleApplied, tenderMismatches, unaccountedUnits, backorderedUnits },
+        evidence: evidence.items,
+        explanation: valid
+          ? `all ${plural(acknowledged, 'acknowledged offline sale')} applied once with their tenders${backorderedUnits > 0 ? `, ${plural(backorderedUnits, 'unit')} backordered` : ''}`
+          : `offline sales: ${lost} lost, ${doubleApplied} applied twice, ${tenderMismatches} with other tenders, ${plural(unaccountedUnits, 'unit')} unaccounted for`,
+      };
+    },
+  };
+}
+
+/** The region's offline sales indexed once: orders per sale, ledger units taken per sale and SKU. */
+class SaleView {
+  private readonly first: Map<string, FinalOrder>;
+  private readonly repeated: Map<string, FinalOrder[]>;
+  readonly recorded = new Set<string>();
+  readonly applications = new Map<string, number>();
+  /** sale id → units taken per SKU (−Σ delta). Undefined when the ledger does not name offline sales. */
+  readonly taken: PairMap<number> | undefined;
+
+  constructor(region: RegionState) {
+    const { bySale, repeatedSales } = regionView(region).orders();
+    this.first = bySale;
+    this.repeated = repeatedSales;
+    for (const [id, list] of repeatedSales) this.applications.set(id, list.length);
+    for (const s of region.offlineSales) {
+      this.recorded.add(s.saleId);
+      if (s.applications > 1)
+        this.applications.set(s.saleId, Math.max(this.applications.get(s.saleId) ?? 0, s.applications));
+    }
+    let taken: PairMap<number> | undefined;
+    for (const e of region.ledger) {
+      if (e.refType !== 'offline-sale') continue;
+      taken ??= new PairMap();
+      taken.add(e.refId, e.sku, -e.delta);
+    }
+    this.taken = taken;
+  }
+
+  /** The orders recording a sale: usually one. */
+  ordersOf(saleId: string): readonly FinalOrder[] {
+    const first = this.first.get(saleId);
+    return first === undefined ? [] : (this.repeated.get(saleId) ?? [first]);
+  }
+}
+
+function tendersOf(order: FinalOrder): string {
+  return order.tenders
+    .map((t) => `${t.type}:${t.amountCents}`)
+    .sort()
+    .join('|');
+}
+
+/** Units asked for vs units taken (ledger) plus backordered (order lines), over every SKU of the sale. */
+function unitsCheck(sale: OfflineSaleFact, order: FinalOrder | undefined, v: SaleView) {
+  let asked = 0;
+  let taken = 0;
+  let backordered = 0;
+  let unaccounted = 0;
+  for (const [sku, qty] of sale.units) {
+    let b = 0;
+    for (const l of order?.lines ?? []) if (l.sku === sku) b += l.backorderedQty;
+    asked += qty;
+    backordered += b;
+    if (v.taken === undefined) continue;
+    const t = v.taken.get(sale.saleId, sku) ?? 0;
+    taken += t;
+    unaccounted += Math.abs(qty - t - b);
+  }
+  if (v.taken === undefined) taken = asked - backordered;
+  return { asked, taken, backordered, unaccounted };
+}

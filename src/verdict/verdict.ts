@@ -1,0 +1,168 @@
+// The verdict: every checker result plus the scenario's assertions, each with
+// its threshold, measured value, result and evidence, and one status a CI job
+// gates on. pass only when every assertion passed and no invariant was broken;
+// a run that did not finish is `error`, never `pass`; an assertion that cannot
+// be decided (a missing figure, a checker that said unknown) cannot pass.
+import type { CheckResult } from '../checkers/checker.ts';
+import { resolveMetric } from './assertion-metrics.ts';
+import { evaluateThreshold, parseThreshold, ThresholdError } from './threshold-expression.ts';
+import { type AssertionResult, VERDICT_SCHEMA_VERSION, type Verdict } from './verdict-schema.ts';
+
+export interface RunOutcome {
+  readonly runId?: string | undefined;
+  /** The history's `end` entry status; undefined when there was none. */
+  readonly endStatus: 'completed' | 'aborted' | 'error' | undefined;
+  readonly endReason?: string | undefined;
+}
+
+export interface VerdictInput {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly results: readonly CheckResult[];
+  /** Assertion name → threshold text, as the scenario declares them. */
+  readonly assertions: Readonly<Record<string, string>>;
+  readonly run: RunOutcome;
+  /** enforce (default): a checker that finds a violation fails the run even without an assertion. */
+  readonly invariants?: 'enforce' | 'report';
+  readonly generatedAt?: Date;
+}
+
+const MAX_ASSERTION_EVIDENCE = 10;
+
+/** The run outcome as the history index knows it. */
+export function runOutcome(history: {
+  header?: { runId: string } | undefined;
+  endStatus: RunOutcome['endStatus'];
+  endReason?: string | undefined;
+}): RunOutcome {
+  return { runId: history.header?.runId, endStatus: history.endStatus, endReason: history.endReason };
+}
+
+export function buildVerdict(input: VerdictInput): Verdict {
+  const byName = new Map(input.results.map((r) => [r.name, r]));
+  const assertions = Object.entries(input.assertions).map(([name, text]) =>
+    evaluateAssertion(name, text, byName),
+  );
+  const endStatus = input.run.endStatus ?? 'missing';
+  const count = (r: AssertionResult['result']) => assertions.filter((a) => a.result === r).length;
+  const broken = input.invariants === 'report' ? [] : input.results.filter((r) => r.valid === false);
+
+  let status: Verdict['status'];
+  let summary: string;
+  if (endStatus !== 'completed') {
+    status = 'error';
+    summary =
+      endStatus === 'missing'
+        ? 'the run did not finish: its history has no end entry'
+        : `the run did not finish: it ended ${endStatus}${input.run.endReason ? ` (${input.run.endReason})` : ''}`;
+  } else if (count('error') > 0) {
+    status = 'error';
+    summary = `${count('error')} assertion(s) could not be evaluated: ${assertions
+      .filter((a) => a.result === 'error')
+      .map((a) => a.explanation)
+      .join('; ')}`;
+  } else if (count('fail') > 0 || count('unknown') > 0 || broken.length > 0) {
+    status = 'fail';
+    const parts: string[] = [];
+    if (count('fail') > 0)
+      parts.push(`${count('fail')} of ${assertions.length} assertions failed (${names(assertions, 'fail')})`);
+    if (count('unknown') > 0)
+      parts.push(`${count('unknown')} could not be decided (${names(assertions, 'unknown')})`);
+    const unasserted = broken.filter(
+      (r) => !assertions.some((a) => a.checker === r.name && a.result === 'fail'),
+    );
+    if (unasserted.length > 0)
+      parts.push(`checker(s) ${unasserted.map((r) => r.name).join(', ')} found violations`);
+    summary = parts.join('; ');
+  } else {
+    status = 'pass';
+    summary = `all ${assertions.length} assertions passed and no checker found a violation`;
+  }
+  return {
+    schemaVersion: VERDICT_SCHEMA_VERSION,
+    scenario: input.scenario,
+    seed: input.seed,
+    runId: input.run.runId ?? null,
+    versions: { ...input.versions },
+    generatedAt: (input.generatedAt ?? new Date()).toISOString(),
+    status,
+    summary,
+    run: input.run.endReason === undefined ? { endStatus } : { endStatus, endReason: input.run.endReason },
+    assertions,
+    checkers: input.results.map((r) => ({
+      ...r,
+      figures: finiteFigures(r.figures),
+      evidence: [...r.evidence],
+    })),
+  };
+}
+
+function names(assertions: readonly AssertionResult[], result: AssertionResult['result']): string {
+  return assertions
+    .filter((a) => a.result === result)
+    .map((a) => a.name)
+    .join(', ');
+}
+
+/** JSON cannot hold NaN or Infinity: such figures are left out rather than written as null. */
+function finiteFigures(figures: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(figures)) if (Number.isFinite(v)) out[k] = v;
+  return out;
+}
+
+function evaluateAssertion(name: string, text: string, results: Map<string, CheckResult>): AssertionResult {
+  const base = {
+    name,
+    threshold: text,
+    checker: null,
+    figure: null,
+    measured: null,
+    unit: null,
+    evidence: [],
+  };
+  let threshold: ReturnType<typeof parseThreshold>;
+  let ref: ReturnType<typeof resolveMetric>;
+  try {
+    threshold = parseThreshold(text, name);
+    ref = resolveMetric(name, threshold);
+  } catch (error) {
+    if (!(error instanceof ThresholdError)) throw error;
+    return { ...base, result: 'error', explanation: error.message };
+  }
+  const located = { ...base, checker: ref.checker, figure: ref.figure, unit: threshold.unit ?? null };
+  const r = results.get(ref.checker);
+  if (r === undefined) {
+    return {
+      ...located,
+      result: 'error',
+      explanation: `assertion "${name}": no checker named ${ref.checker} ran`,
+    };
+  }
+  const measured = r.figures[ref.figure];
+  const evidence = r.evidence.slice(0, MAX_ASSERTION_EVIDENCE).map((e) => ({ ...e }));
+  if (measured === undefined || !Number.isFinite(measured)) {
+    return {
+      ...located,
+      result: 'unknown',
+      evidence,
+      explanation: `${name} ${text}: ${ref.checker} reported no ${ref.figure} — ${r.explanation}`,
+    };
+  }
+  const holds = evaluateThreshold(threshold, measured);
+  const shown = `${name} ${text}: measured ${measured}${threshold.unit === 'ms' ? ' ms' : ''}`;
+  if (!holds)
+    return { ...located, measured, result: 'fail', evidence, explanation: `${shown} — ${r.explanation}` };
+  // A figure that meets the threshold from a checker that could not decide is still undecided.
+  if (r.valid === 'unknown') {
+    return {
+      ...located,
+      measured,
+      result: 'unknown',
+      evidence,
+      explanation: `${shown}, but ${r.name} could not decide: ${r.explanation}`,
+    };
+  }
+  return { ...located, measured, result: 'pass', explanation: shown };
+}
