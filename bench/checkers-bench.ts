@@ -21,6 +21,12 @@ const MODEL = { seed: 11, faults: true, skus: 2_000, stores: 20, infoRate: 0.02 
 
 const since = (t: number) => Math.round(performance.now() - t);
 
+/** Live heap after a full collection (the check child runs with --expose-gc), in MB. */
+function liveHeapMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return Math.round(process.memoryUsage().heapUsed / 1_048_576);
+}
+
 /** Child 1: the run directory a real run would leave. */
 async function generate(ops: number, dir: string): Promise<void> {
   const writer = await HistoryWriter.open(join(dir, 'history.ndjson'));
@@ -42,10 +48,12 @@ async function check(dir: string): Promise<Record<string, number | string>> {
   t = performance.now();
   const index = await indexHistoryFile(history);
   out['reader + index (ms)'] = since(t);
+  out['live heap: index (MB)'] = liveHeapMb();
   t = performance.now();
   // The CLI would validate with parseFinalState; the oracle's own output is trusted here.
   const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as FinalState;
   out['state.json parse (ms)'] = since(t);
+  out['live heap: index + state (MB)'] = liveHeapMb();
   let total = 0;
   const failing: string[] = [];
   for (const c of defaultCheckers()) {
@@ -57,6 +65,7 @@ async function check(dir: string): Promise<Record<string, number | string>> {
     if (r.valid === false) failing.push(r.name);
   }
   out['all checkers (ms)'] = total;
+  out['live heap: + shared views (MB)'] = liveHeapMb();
   out['index + checkers (ms)'] = (out['reader + index (ms)'] as number) + total;
   out['peak RSS (MB)'] = Math.round(process.resourceUsage().maxRSS / 1024);
   out['checkers failing (must be none)'] = failing.length === 0 ? 'none' : failing.join(', ');
@@ -64,7 +73,7 @@ async function check(dir: string): Promise<Record<string, number | string>> {
 }
 
 function child(...args: string[]): string {
-  return execFileSync(process.execPath, [import.meta.filename, ...args], {
+  return execFileSync(process.execPath, ['--expose-gc', import.meta.filename, ...args], {
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
   });

@@ -239,7 +239,6 @@ export function runRetailModel(opts: RetailModelOptions, emit: (e: HistoryEntry)
             { type: pick(TENDERS), amountCents: total - 200 },
           ]
         : [{ type: pick(TENDERS), amountCents: total }];
-    const storeOf = (l: Line) => (l.epc !== undefined ? webStore : webStore);
     return {
       f: 'checkout',
       value: { channel: 'web', store: webStore, lines, tenders, idempotencyKey: key },
@@ -248,7 +247,7 @@ export function runRetailModel(opts: RetailModelOptions, emit: (e: HistoryEntry)
           if (
             l.epc !== undefined
               ? epcHolder.get(l.epc) !== null
-              : (stock.get(sk(l.sku, storeOf(l))) ?? 0) < l.qty
+              : (stock.get(sk(l.sku, webStore)) ?? 0) < l.qty
           ) {
             return { fail: 'out-of-stock' };
           }
@@ -275,7 +274,7 @@ export function runRetailModel(opts: RetailModelOptions, emit: (e: HistoryEntry)
           })),
         };
         for (const l of lines) {
-          change(l.sku, storeOf(l), -l.qty, 'sale', 'order', orderId, { idempotencyKey: key });
+          change(l.sku, webStore, -l.qty, 'sale', 'order', orderId, { idempotencyKey: key });
           if (l.epc !== undefined) epcHolder.set(l.epc, orderId);
         }
         orders.push(order);
