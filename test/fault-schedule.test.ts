@@ -112,8 +112,10 @@ describe('fault schedule and probes on the real stack', () => {
       startNs: clock.nowNs(),
       signal: controller.signal,
     });
-    await expect.poll(() => entries.filter((e) => e.type === 'fault').length, { timeout: 5_000 }).toBe(3);
-    expect((await stack.toxiproxy.get('db-b')).enabled).toBe(false);
+    // The start entry is written before the fault is applied, so wait on the proxy itself.
+    await expect
+      .poll(async () => (await stack.toxiproxy.get('db-b')).enabled, { timeout: 5_000 })
+      .toBe(false);
     const abortedAt = performance.now();
     controller.abort();
     await run;

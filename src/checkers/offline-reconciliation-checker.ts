@@ -74,6 +74,28 @@ export function offlineReconciliationChecker(): Checker {
           }
         }
       }
+      // Acknowledged or not (an `info` sync may still have landed), no sale may
+      // take more from stock than its order sold.
+      if (v.taken) {
+        for (const saleId of v.recorded) {
+          if (doubled.has(saleId)) continue;
+          const order = v.ordersOf(saleId)[0];
+          if (!order) continue;
+          for (const line of order.lines) {
+            const taken = v.taken.get(saleId, line.sku) ?? 0;
+            if (taken > line.qty - line.backorderedQty) {
+              doubled.add(saleId);
+              evidence.add({
+                what: 'offline sale took more stock than it sold',
+                key: saleId,
+                expected: `${line.qty - line.backorderedQty} of ${line.sku}`,
+                actual: `${taken} taken`,
+              });
+              break;
+            }
+          }
+        }
+      }
       for (const [saleId, n] of v.applications) {
         if (n > 1) {
           doubled.add(saleId);
