@@ -1,0 +1,301 @@
+// POS lanes (`pos:<store>:<lane>`) selling through the store's HTTP API. When a
+// lane's uplink fails (refused, timed out, the store not taking writes) it sells
+// offline within its limits and uploads the sales in batches once the link is back.
+import { randomBytes } from 'node:crypto';
+import type { ClientOp, Completion } from '../src/engines/open-model-scheduler.ts';
+import {
+  type CheckoutInvokeValue,
+  type OfflineSyncInvokeValue,
+  OP,
+  type ReturnInvokeValue,
+} from '../src/model/op-values.ts';
+import { localIdOfDevice, storeOfDevice } from '../src/plan/device-ids.ts';
+import type { ReplayOp } from '../src/plan/recording-planner.ts';
+import { type DeviceFleet, type FleetContext, notNeeded, type OpResolver } from './device-fleet.ts';
+import type { ResolvedOp } from './fleet-plan-stream.ts';
+import type { FollowUpItem, FollowUpOp } from './follow-up-queue.ts';
+import {
+  DEFAULT_OFFLINE_LIMITS,
+  decideOfflineSale,
+  type OfflineBatch,
+  type OfflineLimits,
+  OfflineQueue,
+} from './pos-offline-queue.ts';
+import { checkoutOk, completionOf, isUnavailable, offlineSyncOk, returnOk } from './store-answers.ts';
+import { StoreHttp } from './store-http.ts';
+import { checkoutRequest, resolveOrder, returnPath, returnRequest } from './store-requests.ts';
+
+export interface PosTerminalOptions {
+  /** The store API as the lanes reach it (put a proxy in between to cut the uplink). */
+  readonly baseUrl: string;
+  readonly connections?: number;
+  /** A lane gives up on the back office after this long and treats the uplink as down (default 3 s). */
+  readonly uplinkTimeoutMs?: number;
+  /** Offline selling limits, or false for lanes that refuse to sell without the uplink. */
+  readonly offline?: Partial<OfflineLimits> | false;
+  /** The lanes' price file: offline sales are rung up at these prices. */
+  readonly prices?: ReadonlyMap<string, number> | ((sku: string) => number | undefined);
+  /** After an uplink failure, sales go straight offline for this long before the uplink is tried again (default 5 s). */
+  readonly retryOnlineAfterMs?: number;
+  /** First upload attempt this long after the first offline sale (default 1 s). */
+  readonly syncAfterMs?: number;
+  /** Between failed uploads (default 2 s). */
+  readonly syncRetryMs?: number;
+  /** Sales per upload, at most the store's 500 (default 500). */
+  readonly maxBatchSales?: number;
+  /** Makes batch ids unique per run (default: random). */
+  readonly batchTag?: string;
+}
+
+class PosLane implements FollowUpItem {
+  readonly device: string;
+  readonly queue: OfflineQueue;
+  /** performance.now() before which sales skip the uplink (it failed recently). */
+  offlineUntil = Number.NEGATIVE_INFINITY;
+  /** Bumped on every upload and its outcome, so only the newest queued upload counts. */
+  gen = 0;
+  private plannedGen = -1;
+  private queuedGen = -1;
+
+  constructor(device: string, queue: OfflineQueue) {
+    this.device = device;
+    this.queue = queue;
+  }
+
+  /** Queues an upload at dueMs unless one is already queued or planned for the lane's current state. */
+  requestSync(ctx: FleetContext, dueMs: number): void {
+    if (this.queuedGen === this.gen || this.plannedGen === this.gen) return;
+    this.queuedGen = this.gen;
+    ctx.followUp(this, dueMs, this.gen);
+  }
+
+  takeFollowUp(gen: number): FollowUpOp | null {
+    if (gen !== this.gen || gen === this.plannedGen) return null;
+    const batch = this.queue.nextBatch();
+    // One upload of a batch at a time: the one out queues the next when it settles.
+    if (batch === undefined || batch.inFlight > 0) return null;
+    this.plannedGen = gen;
+    return { f: OP.offlineSync, process: this.device, value: batch.value };
+  }
+}
+
+export class PosTerminalFleet implements DeviceFleet, OpResolver {
+  readonly kind = 'pos' as const;
+  private readonly ctx: FleetContext;
+  private readonly http: StoreHttp;
+  private readonly timeoutMs: number;
+  private readonly limits: OfflineLimits | false;
+  private readonly priceOf: (sku: string) => number | undefined;
+  private readonly retryOnlineAfterMs: number;
+  private readonly syncAfterMs: number;
+  private readonly syncRetryMs: number;
+  private readonly maxBatchSales: number;
+  private readonly batchTag: string;
+  private readonly lanes = new Map<string, PosLane>();
+
+  constructor(options: PosTerminalOptions, ctx: FleetContext) {
+    this.ctx = ctx;
+    this.http = new StoreHttp({ baseUrl: options.baseUrl, connections: options.connections ?? 16 });
+    this.timeoutMs = options.uplinkTimeoutMs ?? 3_000;
+    this.limits = options.offline === false ? false : { ...DEFAULT_OFFLINE_LIMITS, ...options.offline };
+    const prices = options.prices;
+    this.priceOf =
+      prices === undefined
+        ? () => undefined
+        : typeof prices === 'function'
+          ? prices
+          : (sku) => prices.get(sku);
+    this.retryOnlineAfterMs = options.retryOnlineAfterMs ?? 5_000;
+    this.syncAfterMs = options.syncAfterMs ?? 1_000;
+    this.syncRetryMs = options.syncRetryMs ?? 2_000;
+    this.maxBatchSales = Math.min(500, options.maxBatchSales ?? 500);
+    this.batchTag = options.batchTag ?? randomBytes(3).toString('hex');
+  }
+
+  async open(): Promise<void> {
+    this.http.open();
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+
+  resolveOp(op: ReplayOp): ResolvedOp {
+    return resolveOrder(op, this.ctx.orders);
+  }
+
+  /** Offline sales not yet acknowledged, over all lanes. */
+  get heldOffline(): number {
+    let n = 0;
+    for (const lane of this.lanes.values()) n += lane.queue.held;
+    return n;
+  }
+
+  invoke(op: ClientOp, device: string): Promise<Completion> {
+    const lane = this.lane(device);
+    const timeoutMs = Math.min(this.timeoutMs, op.timeoutMs);
+    switch (op.f) {
+      case OP.checkout:
+        return this.sell(lane, op.value as CheckoutInvokeValue, timeoutMs);
+      case OP.return:
+      case OP.exchange:
+        return this.takeBack(lane, op.value as ReturnInvokeValue, timeoutMs);
+      case OP.offlineSync:
+        return this.upload(lane, op.value as OfflineSyncInvokeValue, timeoutMs);
+      default:
+        return Promise.resolve({
+          type: 'fail',
+          error: { code: 'unknown-f', message: `a POS lane cannot ${op.f}` },
+        });
+    }
+  }
+
+  private lane(device: string): PosLane {
+    let lane = this.lanes.get(device);
+    if (lane === undefined) {
+      const store = storeOfDevice(device) ?? 'S001';
+      const terminal = localIdOfDevice(device);
+      const prefix = `${this.batchTag}-${store}-${terminal}`.slice(0, 56);
+      lane = new PosLane(device, new OfflineQueue(terminal, store, prefix, this.maxBatchSales));
+      this.lanes.set(device, lane);
+    }
+    return lane;
+  }
+
+  private async sell(lane: PosLane, value: CheckoutInvokeValue, timeoutMs: number): Promise<Completion> {
+    if (this.limits !== false && performance.now() < lane.offlineUntil) return this.sellOffline(lane, value);
+    const key = value.idempotencyKey;
+    this.ctx.orders.begin(key);
+    // Failing over to offline selling queues an upload: the plan stream must know to wait for it.
+    const ticket = this.ctx.expectDecision(this.ctx.nowPlanMs() + timeoutMs);
+    try {
+      return await this.sellOnline(lane, value, timeoutMs);
+    } finally {
+      ticket.closed = true;
+    }
+  }
+
+  private async sellOnline(
+    lane: PosLane,
+    value: CheckoutInvokeValue,
+    timeoutMs: number,
+  ): Promise<Completion> {
+    const key = value.idempotencyKey;
+    const outcome = await this.http.request(
+      'POST',
+      '/checkout',
+      checkoutRequest(value, lane.queue.terminal),
+      { 'idempotency-key': key },
+      timeoutMs,
+    );
+    if (outcome.kind === 'not-sent' || isUnavailable(outcome)) {
+      // The store cannot have taken it: the lane goes offline and sells it there.
+      this.ctx.orders.settle(key, 'fail');
+      lane.offlineUntil = performance.now() + this.retryOnlineAfterMs;
+      if (this.limits !== false) return this.sellOffline(lane, value);
+      return completionOf(outcome, checkoutOk);
+    }
+    if (outcome.kind === 'unknown') {
+      // Maybe sold online: not rung up again offline (that could sell it twice); later sales go offline.
+      lane.offlineUntil = performance.now() + this.retryOnlineAfterMs;
+      this.ctx.count('pos.uplink-lost');
+    }
+    const done = completionOf(outcome, checkoutOk);
+    this.ctx.orders.settle(key, done.type, (done.value as { orderId?: string } | undefined)?.orderId);
+    if (done.type === 'ok') lane.offlineUntil = Number.NEGATIVE_INFINITY;
+    return done;
+  }
+
+  private sellOffline(lane: PosLane, value: CheckoutInvokeValue): Completion {
+    const decision = decideOfflineSale(
+      value,
+      this.priceOf,
+      this.limits as OfflineLimits,
+      lane.queue.held,
+      new Date().toISOString(),
+    );
+    if (!decision.accepted) {
+      this.ctx.count('pos.offline-declined');
+      return {
+        type: 'fail',
+        value: { offline: true },
+        error: { code: 'offline-declined', message: decision.reason },
+      };
+    }
+    lane.queue.add(decision.sale);
+    this.ctx.count('pos.sold-offline');
+    lane.requestSync(this.ctx, this.ctx.nowPlanMs() + this.syncAfterMs);
+    // Not a checkout the store saw: it reaches the store as a sale of an offline-sync batch.
+    return {
+      type: 'fail',
+      value: { offline: true, saleId: decision.sale.saleId },
+      error: {
+        code: 'sold-offline',
+        message: 'uplink down: sold offline, to be uploaded in an offline batch',
+      },
+    };
+  }
+
+  private async takeBack(lane: PosLane, value: ReturnInvokeValue, timeoutMs: number): Promise<Completion> {
+    // Returns need the original order: there is no offline mode for them.
+    const outcome = await this.http.request(
+      'POST',
+      returnPath(value),
+      returnRequest(value, lane.queue.terminal),
+      { 'idempotency-key': value.idempotencyKey },
+      timeoutMs,
+    );
+    if (outcome.kind !== 'answer') lane.offlineUntil = performance.now() + this.retryOnlineAfterMs;
+    return completionOf(outcome, returnOk);
+  }
+
+  private async upload(lane: PosLane, value: OfflineSyncInvokeValue, timeoutMs: number): Promise<Completion> {
+    const batch = lane.queue.batch(value.batchId);
+    if (batch === undefined || batch.state !== 'pending') {
+      this.ctx.count('pos.upload-not-needed');
+      return notNeeded(`batch ${value.batchId} is already ${batch?.state ?? 'unknown'}`);
+    }
+    lane.gen++;
+    batch.uploads++;
+    batch.inFlight++;
+    const ticket = this.ctx.expectDecision(this.ctx.nowPlanMs() + timeoutMs);
+    const body = lane.queue.requestBody(batch);
+    const outcome = await this.http.request('POST', '/pos/offline-sync', body, undefined, timeoutMs);
+    batch.inFlight--;
+    lane.gen++;
+    const done = completionOf(outcome, offlineSyncOk);
+    if (
+      outcome.kind === 'unknown' ||
+      (outcome.kind === 'answer' && outcome.status >= 500 && !isUnavailable(outcome))
+    ) {
+      // The store may have the batch: it is sent again as it is, never resealed.
+      batch.maybeReceived = true;
+    }
+    this.settleUpload(lane, batch, done, outcome.kind === 'answer');
+    ticket.closed = true;
+    return done;
+  }
+
+  private settleUpload(lane: PosLane, batch: OfflineBatch, done: Completion, answered: boolean): void {
+    const now = this.ctx.nowPlanMs();
+    if (done.type === 'ok') {
+      lane.queue.settle(batch, 'acked');
+      for (const sale of (done.value as { sales: { saleId: string; orderId?: string }[] }).sales) {
+        if (sale.orderId !== undefined) this.ctx.orders.acknowledge(sale.saleId, sale.orderId);
+      }
+      lane.offlineUntil = Number.NEGATIVE_INFINITY;
+      this.ctx.count('pos.batches-synced');
+      if (lane.queue.held > 0) lane.requestSync(this.ctx, now);
+      return;
+    }
+    if (done.type === 'fail' && answered && (done.value as { status?: number } | undefined)?.status !== 503) {
+      // The store refused the batch itself (400, 413): sending it again cannot help.
+      lane.queue.settle(batch, 'rejected');
+      this.ctx.count('pos.batches-rejected');
+      if (lane.queue.held > 0) lane.requestSync(this.ctx, now + this.syncRetryMs);
+      return;
+    }
+    if (!answered) lane.offlineUntil = performance.now() + this.retryOnlineAfterMs;
+    lane.requestSync(this.ctx, now + this.syncRetryMs);
+  }
+}
