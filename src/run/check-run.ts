@@ -1,0 +1,101 @@
+// `peakdrill check`: the checkers and the verdict from a run directory alone
+// (every history in it merged, the oracle's state.json, the scenario's
+// assertions), so a stored run can be judged again after a checker changes.
+import { rename, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { checkAll } from '../checkers/all-checkers.ts';
+import type { CheckResult } from '../checkers/checker.ts';
+import { type HistoryIndex, indexHistoryAsync, indexHistoryFile } from '../checkers/history-index.ts';
+import { mergeHistories } from '../history/history-merge.ts';
+import { PeakdrillError } from '../model/errors.ts';
+import { type FinalState, finalStateSchema } from '../model/final-state.ts';
+import { validateScenario } from '../model/scenario-schema.ts';
+import { checkerSettingsFor } from '../verdict/checker-settings.ts';
+import { buildVerdict, runOutcome } from '../verdict/verdict.ts';
+import type { Verdict } from '../verdict/verdict-schema.ts';
+import { historyPaths, RUN_FILES, readRunJson, runFile, runInfoSchema } from './run-directory.ts';
+
+/**
+ * Store answers that are the business saying no, not the system failing: they
+ * count toward throughput but not toward error rates.
+ */
+export const BUSINESS_REJECTION_CODES: readonly string[] = [
+  'out-of-stock',
+  'unit-already-sold',
+  'nothing-to-return',
+  'refund-exceeds-tenders',
+  'unknown-order',
+  'sold-offline',
+  'offline-declined',
+  'not-needed',
+];
+
+export interface CheckedRun {
+  readonly verdict: Verdict;
+  readonly results: readonly CheckResult[];
+  readonly history: HistoryIndex;
+  readonly state: FinalState | undefined;
+}
+
+/** Indexes every history of a run: one file directly, several through a time-ordered merge. */
+export async function indexRunHistories(paths: readonly string[]): Promise<HistoryIndex> {
+  if (paths.length === 1) return indexHistoryFile(paths[0]!);
+  const merge = mergeHistories(paths);
+  return indexHistoryAsync(
+    (async function* () {
+      for await (const { entry } of merge) yield entry;
+    })(),
+  );
+}
+
+/**
+ * Runs the checkers over `dir` and writes verdict.json. `histories` overrides the
+ * run directory's own (e.g. shard histories from other machines).
+ */
+export async function checkRunDirectory(
+  dir: string,
+  options: { histories?: readonly string[]; write?: boolean } = {},
+): Promise<CheckedRun> {
+  const scenarioJson = readRunJson(dir, 'scenario', z.unknown());
+  if (scenarioJson === undefined) {
+    throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `${dir} has no ${RUN_FILES.scenario}`, {
+      hint: 'pass the directory `peakdrill run` wrote',
+    });
+  }
+  const scenario = validateScenario(scenarioJson, runFile(dir, 'scenario'));
+  const info = readRunJson(dir, 'run', runInfoSchema);
+  const state = readRunJson(dir, 'state', finalStateSchema);
+  const paths = options.histories ?? historyPaths(dir);
+  const history = await indexRunHistories(paths);
+  const results = checkAll(
+    history,
+    state,
+    checkerSettingsFor({
+      assertions: scenario.assertions,
+      recoveredAfter: scenario.probes.recoveredAfter,
+      expectedErrorCodes: BUSINESS_REJECTION_CODES,
+    }),
+  );
+  const outcome = runOutcome(history);
+  const verdict = buildVerdict({
+    scenario: scenario.name,
+    seed: info?.seed ?? scenario.seed,
+    versions: info?.versions ?? {},
+    results,
+    assertions: scenario.assertions,
+    run:
+      // A run whose oracle could not read the final state did not finish, whatever the history says.
+      state === undefined && outcome.endStatus === 'completed'
+        ? { ...outcome, endStatus: 'error', endReason: 'no final state (state.json) was read' }
+        : outcome,
+  });
+  if (options.write !== false) await writeJsonAtomically(runFile(dir, 'verdict'), verdict);
+  return { verdict, results, history, state };
+}
+
+/** Writes through a temp file and a rename, so a reader never sees half a file. */
+export async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o644 });
+  await rename(tmp, path);
+}
