@@ -6,8 +6,8 @@ import { defineScenario } from '../src/model/scenario-schema.ts';
 export default defineScenario({
   name: 'flash-sale',
   description: 'A hot-SKU drop at peak with database latency spikes on db-a',
-  traffic: { profile: 'flash-sale', duration: '10m', stores: 20, skus: 2_000 },
-  speed: 10,
+  traffic: { profile: 'flash-sale', duration: '6m', stores: 20, skus: 2_000 },
+  speed: 5,
   fleets: {
     web: { shoppers: 200 },
     pos: { lanesPerStore: 4 },
@@ -16,13 +16,13 @@ export default defineScenario({
   faults: [
     {
       name: 'db-spike-1',
-      fault: { kind: 'latency', target: 'db-a', latency: '150ms', jitter: '50ms' },
+      fault: { kind: 'latency', target: 'db-a', latency: '20ms', jitter: '10ms' },
       at: '3m',
       for: '1m',
     },
     {
       name: 'db-spike-2',
-      fault: { kind: 'latency', target: 'db-a', latency: '400ms', jitter: '100ms' },
+      fault: { kind: 'latency', target: 'db-a', latency: '60ms', jitter: '20ms' },
       after: 'db-spike-1',
       delay: '2m',
       for: '30s',

@@ -12,8 +12,9 @@ export default defineScenario({
     pos: { lanesPerStore: 4, offline: { maxSaleCents: 50_000, maxSales: 500, cardAllowed: true } },
   },
   faults: [
-    // The uplink of the affected stores: their lanes reach the store through edge-a.
-    { name: 'uplink-down', fault: { kind: 'partition', target: 'edge-a' }, at: '2m', for: '5m' },
+    // pos-uplink-1 carries every fifth store (S001, S006, …): 20% of stores go offline
+    // while the region and the other stores trade on (src/stack/pos-uplinks.ts).
+    { name: 'uplink-down', fault: { kind: 'partition', target: 'pos-uplink-1' }, at: '2m', for: '5m' },
   ],
   assertions: {
     offline_sales_lost: '==0',

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The quick start's main command: installs the toolchain, brings up the default
-# local stack, checks it, and takes it down again (always, even on failure or
-# Ctrl-C). Later issues turn this into the region-failover game day.
+# The quick start's main command: installs the toolchain, then runs the
+# region-failover game day end to end on a local stack of its own (started for
+# the run and stopped after it, even on failure or Ctrl-C): a flash sale at
+# compressed speed, region a lost mid-sale, failover to region b, a failback
+# drill, then the checkers. Ends with the verdict and the path of the report;
+# exits 0 when every assertion passed. Extra arguments go to `peakdrill run`
+# (e.g. --defect slow-failover to watch the harness catch a slow cutover).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$(scripts/ensure-node.sh):$PATH"
 [ -d node_modules ] || npm install --no-audit --no-fund
 peakdrill() { node bin/peakdrill.js "$@"; }
 peakdrill setup
-trap 'peakdrill stack down' EXIT
-peakdrill stack up
-peakdrill stack status
-peakdrill doctor
+peakdrill run region-failover "$@"

@@ -18,11 +18,11 @@ import { WebShopperFleet, type WebShopperOptions } from './web-shopper-fleet.ts'
 
 const WAITED: Completion = { type: 'ok' };
 
-type WithUrl<T> = Omit<T, 'baseUrl'> & { readonly baseUrl?: string };
+type WithUrl<T> = Omit<T, 'baseUrl'> & { readonly baseUrl?: string | readonly string[] };
 
 export interface FleetClientOptions {
-  /** The store API for every HTTP fleet that does not name its own baseUrl. */
-  readonly storeUrl?: string;
+  /** The store API for every HTTP fleet that does not name its own baseUrl; one URL per region fails over. */
+  readonly storeUrl?: string | readonly string[];
   /** Kafka for the RFID readers and scanners; without it those fleets are left out. */
   readonly kafkaBrokers?: readonly string[];
   readonly scansTopic?: string;
@@ -67,7 +67,9 @@ export class FleetClient implements Client {
     };
     const seed = options.seed ?? 1;
     // An HTTP fleet runs when it has a URL, its own or the client's, and is not switched off.
-    const urlOf = (fleet: { readonly baseUrl?: string } | false | undefined): string | undefined =>
+    const urlOf = (
+      fleet: { readonly baseUrl?: string | readonly string[] } | false | undefined,
+    ): string | readonly string[] | undefined =>
       fleet === false ? undefined : (fleet?.baseUrl ?? options.storeUrl);
     const fleets: DeviceFleet[] = [];
     const posUrl = urlOf(options.pos);

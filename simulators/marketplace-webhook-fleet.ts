@@ -19,7 +19,8 @@ import { StoreHttp } from './store-http.ts';
 import { webhookRequest } from './store-requests.ts';
 
 export interface MarketplaceWebhookOptions {
-  readonly baseUrl: string;
+  /** One URL, or one per region, preferred first (see StoreHttp). */
+  readonly baseUrl: string | readonly string[];
   readonly connections?: number;
   /** How long a marketplace waits for a 2xx (default 5 s). */
   readonly timeoutMs?: number;

@@ -27,7 +27,13 @@ import { checkoutRequest, resolveOrder, returnPath, returnRequest } from './stor
 
 export interface PosTerminalOptions {
   /** The store API as the lanes reach it (put a proxy in between to cut the uplink). */
-  readonly baseUrl: string;
+  /** One URL, or one per region, preferred first (see StoreHttp). */
+  readonly baseUrl: string | readonly string[];
+  /**
+   * A store's own uplink, when stores reach the store API through different links (so a
+   * fault can cut some stores off and not others); stores it returns undefined for use baseUrl.
+   */
+  readonly uplinkOf?: (store: string) => string | readonly string[] | undefined;
   readonly connections?: number;
   /** A lane gives up on the back office after this long and treats the uplink as down (default 3 s). */
   readonly uplinkTimeoutMs?: number;
@@ -50,6 +56,8 @@ export interface PosTerminalOptions {
 class PosLane implements FollowUpItem {
   readonly device: string;
   readonly queue: OfflineQueue;
+  /** The store's uplink: set when the lane is created. */
+  http!: StoreHttp;
   /** performance.now() before which sales skip the uplink (it failed recently). */
   offlineUntil = Number.NEGATIVE_INFINITY;
   /** Bumped on every upload and its outcome, so only the newest queued upload counts. */
@@ -83,6 +91,11 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
   readonly kind = 'pos' as const;
   private readonly ctx: FleetContext;
   private readonly http: StoreHttp;
+  /** Per-store uplinks by URL list, shared by the stores on one link. */
+  private readonly uplinks = new Map<string, StoreHttp>();
+  private readonly uplinkOf: PosTerminalOptions['uplinkOf'];
+  private readonly connections: number;
+  private opened = false;
   private readonly timeoutMs: number;
   private readonly limits: OfflineLimits | false;
   private readonly priceOf: (sku: string) => number | undefined;
@@ -95,7 +108,9 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
 
   constructor(options: PosTerminalOptions, ctx: FleetContext) {
     this.ctx = ctx;
-    this.http = new StoreHttp({ baseUrl: options.baseUrl, connections: options.connections ?? 16 });
+    this.connections = options.connections ?? 16;
+    this.http = new StoreHttp({ baseUrl: options.baseUrl, connections: this.connections });
+    this.uplinkOf = options.uplinkOf;
     this.timeoutMs = options.uplinkTimeoutMs ?? 3_000;
     this.limits = options.offline === false ? false : { ...DEFAULT_OFFLINE_LIMITS, ...options.offline };
     const prices = options.prices;
@@ -113,11 +128,27 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
   }
 
   async open(): Promise<void> {
+    this.opened = true;
     this.http.open();
+    for (const h of this.uplinks.values()) h.open();
   }
 
   async close(): Promise<void> {
-    await this.http.close();
+    this.opened = false;
+    await Promise.all([this.http.close(), ...[...this.uplinks.values()].map((h) => h.close())]);
+  }
+
+  private httpForStore(store: string): StoreHttp {
+    const urls = this.uplinkOf?.(store);
+    if (urls === undefined) return this.http;
+    const key = typeof urls === 'string' ? urls : urls.join(' ');
+    let http = this.uplinks.get(key);
+    if (http === undefined) {
+      http = new StoreHttp({ baseUrl: urls, connections: this.connections });
+      if (this.opened) http.open();
+      this.uplinks.set(key, http);
+    }
+    return http;
   }
 
   resolveOp(op: ReplayOp): ResolvedOp {
@@ -157,6 +188,7 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
       const terminal = localIdOfDevice(device);
       const prefix = `${this.batchTag}-${store}-${terminal}`.slice(0, 56);
       lane = new PosLane(device, new OfflineQueue(terminal, store, prefix, this.maxBatchSales));
+      lane.http = this.httpForStore(store);
       this.lanes.set(device, lane);
     }
     return lane;
@@ -181,7 +213,7 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
     timeoutMs: number,
   ): Promise<Completion> {
     const key = value.idempotencyKey;
-    const outcome = await this.http.request(
+    const outcome = await lane.http.request(
       'POST',
       '/checkout',
       checkoutRequest(value, lane.queue.terminal),
@@ -238,7 +270,7 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
 
   private async takeBack(lane: PosLane, value: ReturnInvokeValue, timeoutMs: number): Promise<Completion> {
     // Returns need the original order: there is no offline mode for them.
-    const outcome = await this.http.request(
+    const outcome = await lane.http.request(
       'POST',
       returnPath(value),
       returnRequest(value, lane.queue.terminal),
@@ -260,7 +292,7 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
     batch.inFlight++;
     const ticket = this.ctx.expectDecision(this.ctx.nowPlanMs() + timeoutMs);
     const body = lane.queue.requestBody(batch);
-    const outcome = await this.http.request('POST', '/pos/offline-sync', body, undefined, timeoutMs);
+    const outcome = await lane.http.request('POST', '/pos/offline-sync', body, undefined, timeoutMs);
     batch.inFlight--;
     lane.gen++;
     const done = completionOf(outcome, offlineSyncOk);

@@ -24,7 +24,8 @@ import { StoreHttp } from './store-http.ts';
 import { checkoutRequest, resolveOrder, returnPath, returnRequest } from './store-requests.ts';
 
 export interface WebShopperOptions {
-  readonly baseUrl: string;
+  /** One URL, or one per region, preferred first (see StoreHttp). */
+  readonly baseUrl: string | readonly string[];
   readonly connections?: number;
   /** A shopper's request timeout (default 3 s). */
   readonly timeoutMs?: number;

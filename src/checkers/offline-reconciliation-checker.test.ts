@@ -57,6 +57,33 @@ describe('offline reconciliation checker', () => {
     expect(r.figures).toMatchObject({ acknowledged: 2, lost: 0, backorderedUnits: 1 });
   });
 
+  it('sums the one-unit lines of serialized items before comparing what a sale took', () => {
+    const h = new HistoryFixture();
+    const units = {
+      saleId: 's1',
+      lines: [
+        { sku: 'A', qty: 1 },
+        { sku: 'A', qty: 1 },
+        { sku: 'A', qty: 1 },
+      ],
+      tenders: cash(500),
+    };
+    sync(h, 'B1', [units as ReturnType<typeof sale>], 'ok');
+    const unitLines = [1, 2, 3].map(() => ({ sku: 'A', qty: 1, backorderedQty: 0 }));
+    const state = (ledger: ReturnType<typeof taken>[]) =>
+      finalState({
+        a: {
+          orders: [{ orderId: 'o1', offlineSaleId: 's1', lines: unitLines, tenders: cash(500) }],
+          offlineSales: [{ saleId: 's1', batchId: 'B1' }],
+          ledger,
+        },
+      });
+    expect(check(h, state([taken(1, 's1', 1), taken(2, 's1', 1), taken(3, 's1', 1)])).valid).toBe(true);
+    const doubled = check(h, state([taken(1, 's1', 3), taken(2, 's1', 1)]));
+    expect(doubled.valid).toBe(false);
+    expect(doubled.evidence.map((e) => e.actual)).toContain('4 taken, 0 backordered');
+  });
+
   it('fails on a lost acknowledged sale but not on a missing unacknowledged one', () => {
     const h = new HistoryFixture();
     sync(h, 'B1', [sale('s1')], 'ok');

@@ -46,7 +46,7 @@ export function offlineReconciliationChecker(): Checker {
             evidence.add({
               what: 'acknowledged offline sale missing',
               key: sale.saleId,
-              op: history.opIds[sync.op]!,
+              op: history.opId(sync.op),
             });
             continue;
           }
@@ -81,14 +81,19 @@ export function offlineReconciliationChecker(): Checker {
           if (doubled.has(saleId)) continue;
           const order = v.ordersOf(saleId)[0];
           if (!order) continue;
+          // Serialized units come one line per unit: a SKU's lines are summed before comparing.
+          const sold = new Map<string, number>();
           for (const line of order.lines) {
-            const taken = v.taken.get(saleId, line.sku) ?? 0;
-            if (taken > line.qty - line.backorderedQty) {
+            sold.set(line.sku, (sold.get(line.sku) ?? 0) + line.qty - line.backorderedQty);
+          }
+          for (const [sku, qty] of sold) {
+            const taken = v.taken.get(saleId, sku) ?? 0;
+            if (taken > qty) {
               doubled.add(saleId);
               evidence.add({
                 what: 'offline sale took more stock than it sold',
                 key: saleId,
-                expected: `${line.qty - line.backorderedQty} of ${line.sku}`,
+                expected: `${qty} of ${sku}`,
                 actual: `${taken} taken`,
               });
               break;

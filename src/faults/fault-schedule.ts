@@ -129,8 +129,13 @@ export async function runFaultSchedule(
       if (f.while) {
         const state = options.probes?.get(f.while.probe);
         const wanted = f.while.state === 'passing';
-        // Give the condition a moment to become true before it can end the fault.
-        await sleep(50, undefined, { signal }).catch(() => {});
+        // The probe's last sample may predate the fault: wait for two samples taken after it
+        // started (at most 2 s) before the condition can end the fault.
+        const seen = state?.samples ?? 0;
+        const graceEnd = performance.now() + 2_000;
+        while (!signal.aborted && (state?.samples ?? 0) < seen + 2 && performance.now() < graceEnd) {
+          await sleep(10, undefined, { signal }).catch(() => {});
+        }
         while (!signal.aborted && clock.nowNs() < untilNs && (state?.lastOk ?? !wanted) === wanted) {
           await sleep(20, undefined, { signal }).catch(() => {});
         }

@@ -140,9 +140,14 @@ export class Nemesis {
           proxies: this.state.proxies.map((p) => p.name),
           processes: this.processNames(),
         });
+        const edges = members.proxies.filter((p) => p.startsWith('edge-'));
+        const links = members.proxies.filter((p) => !p.startsWith('edge-'));
+        // Undo runs last-first, so this heals in dependency order: the database link, the
+        // database, the store (which needs its database to start), and traffic last.
         return [
-          ...members.proxies.map((proxy) => ({ action: 'enable-proxy' as const, proxy })),
+          ...edges.map((proxy) => ({ action: 'enable-proxy' as const, proxy })),
           ...members.processes.map((process) => ({ action: 'restart-process' as const, process })),
+          ...links.map((proxy) => ({ action: 'enable-proxy' as const, proxy })),
         ];
       }
       case 'db-failover':

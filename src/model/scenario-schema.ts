@@ -7,8 +7,12 @@ import { parseDurationMs } from './duration.ts';
 import { PeakdrillError } from './errors.ts';
 import { direction, durationFreeFaultSchemas, proxyTarget, toxicity } from './fault-spec.ts';
 
-/** A duration string ('250ms', '30s', '1m30s') checked here and turned into milliseconds. */
-const duration = z.string().transform((text, ctx) => {
+/**
+ * A duration string ('250ms', '30s', '1m30s') checked here and turned into milliseconds;
+ * a number is milliseconds already (scenario.json in a run directory stores them so).
+ */
+const duration = z.union([z.number().min(0), z.string()]).transform((text, ctx) => {
+  if (typeof text === 'number') return text;
   try {
     return parseDurationMs(text);
   } catch {
@@ -113,6 +117,8 @@ const fleetsSchema = z.strictObject({
     .strictObject({
       readersPerStore: z.number().int().min(1),
       duplicateRate: z.number().min(0).max(1).default(0.1),
+      /** Share of a reader's messages sent after its next one. */
+      reorderRate: z.number().min(0).max(1).default(0.02),
     })
     .optional(),
   scanners: z.strictObject({ perStore: z.number().int().min(1) }).optional(),
@@ -120,7 +126,6 @@ const fleetsSchema = z.strictObject({
     .strictObject({
       duplicateRate: z.number().min(0).max(1).default(0.1),
       reorderRate: z.number().min(0).max(1).default(0.05),
-      volume: z.number().min(0).default(1),
     })
     .optional(),
 });

@@ -29,6 +29,10 @@ export function registerAdminRoutes(
   failover: FailoverController,
   health: DatabaseHealth,
 ): void {
+  // Liveness, for supervisors: the process serves HTTP, whatever its role or database.
+  // A fenced store is alive and must not be restarted in a loop for being fenced.
+  app.get('/live', async () => ({ region: ctx.region, role: failover.role }));
+
   app.get('/health', async (_request, reply) => {
     const db = await health.check();
     const role = failover.role;

@@ -142,6 +142,15 @@ export async function startStore(config: StoreConfig): Promise<StartedStore> {
     registerOrderRoutes(app, ctx, failover);
     registerSyncRoutes(app, ctx, failover);
     registerAdminRoutes(app, ctx, failover, health);
+    // A primary coming back after its region was lost must not take writes again if the
+    // other region took over meanwhile (the fence it missed while it was down).
+    if (config.role === 'primary' && config.peerUrl && (await peerIsPrimary(config.peerUrl))) {
+      log.warn(
+        { peer: config.peerUrl },
+        'the other region took over while this one was down: starting fenced',
+      );
+      await failover.fence();
+    }
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app.close().catch(() => {});
@@ -149,7 +158,7 @@ export async function startStore(config: StoreConfig): Promise<StartedStore> {
     await pool.end().catch(() => {});
     throw error;
   }
-  if (config.role === 'primary') workers.start();
+  if (failover.role === 'primary') workers.start();
   failover.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -167,4 +176,15 @@ export async function startStore(config: StoreConfig): Promise<StartedStore> {
     return closing;
   };
   return { url, config, close, [Symbol.asyncDispose]: close };
+}
+
+/** Whether the peer region answers that it is the primary; unreachable counts as no. */
+async function peerIsPrimary(peerUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/health', peerUrl), { signal: AbortSignal.timeout(2_000) });
+    const body = (await res.json()) as { role?: unknown };
+    return body.role === 'primary';
+  } catch {
+    return false;
+  }
 }

@@ -41,12 +41,23 @@ export interface CheckedRun {
 export async function indexRunHistories(paths: readonly string[]): Promise<HistoryIndex> {
   if (paths.length === 1) return indexHistoryFile(paths[0]!);
   const merge = mergeHistories(paths);
-  return indexHistoryAsync(
+  const ends = new Map<number, { status: EndStatus; reason: string | undefined }>();
+  const index = await indexHistoryAsync(
     (async function* () {
-      for await (const { entry } of merge) yield entry;
+      for await (const { source, entry } of merge) {
+        if (entry.type === 'end') ends.set(source, { status: entry.status, reason: entry.reason });
+        yield entry;
+      }
     })(),
   );
+  // The index keeps the last `end` it sees; a run of several histories finished only if each did.
+  if (ends.size < paths.length) return { ...index, endStatus: undefined, endReason: undefined };
+  const worst = [...ends.values()].reduce((a, b) => (END_RANK[b.status] > END_RANK[a.status] ? b : a));
+  return { ...index, endStatus: worst.status, endReason: worst.reason };
 }
+
+type EndStatus = 'completed' | 'aborted' | 'error';
+const END_RANK: Record<EndStatus, number> = { completed: 0, aborted: 1, error: 2 };
 
 /**
  * Runs the checkers over `dir` and writes verdict.json. `histories` overrides the

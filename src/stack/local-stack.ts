@@ -212,7 +212,7 @@ export class LocalStack {
         },
         // null: the correct store; absent: no store at all.
         ...(this.referenceStore ? { defect: this.referenceStore.defect ?? null } : {}),
-        proxies: [...stores.map((st) => st.edge), dbA, dbB, repl, kafkaProxy],
+        proxies: [...stores.flatMap((st) => [st.edge, ...st.uplinks]), dbA, dbB, repl, kafkaProxy],
         processes: ctx.processes.map((p) => ({ name: p.name, pid: p.pid })),
         secrets: { pgPassword: password },
       };

@@ -140,8 +140,18 @@ export class SupervisedProcess {
     const status = await this.exited;
     // Grandchildren that left the group are not ours; those that stayed are gone with it.
     signalGroup(this.pid, 'SIGKILL');
-    await rm(this.pidFile, { force: true });
+    // After a restart (a healed kill or region loss) the pid file names the new process:
+    // removing it would hide that process from the reaper, which then leaks it.
+    if (this.ownsPidFile()) await rm(this.pidFile, { force: true });
     return status;
+  }
+
+  private ownsPidFile(): boolean {
+    try {
+      return (JSON.parse(readFileSync(this.pidFile, 'utf8')) as PidRecord).pid === this.pid;
+    } catch {
+      return true;
+    }
   }
 }
 

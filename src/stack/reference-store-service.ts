@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { postgresUrl, type StoreConfig, storeConfig, storeEnv } from '../reference-store/store-config.ts';
 import { LOOPBACK } from './free-port.ts';
+import { posUplinkNames } from './pos-uplinks.ts';
 import { PG_DATABASE, PG_USER } from './postgres-service.ts';
 import { type SupervisedProcess, spawnSupervised } from './process-supervisor.ts';
 import { type StackContext, stackLayout } from './stack-context.ts';
@@ -24,6 +25,8 @@ export interface StoreEndpoints {
   readonly region: 'a' | 'b';
   readonly port: number;
   readonly edge: ProxyEndpoint;
+  /** Region a only: the stores' POS uplinks, chained in front of edge-a. */
+  readonly uplinks: ProxyEndpoint[];
   process: SupervisedProcess;
 }
 
@@ -81,7 +84,7 @@ async function startOne(
       logFile: layout.logFile(name),
       env,
       stopTier: 0,
-      ready: { kind: 'http', url: `http://${LOOPBACK}:${env.PEAKDRILL_STORE_PORT}/health` },
+      ready: { kind: 'http', url: `http://${LOOPBACK}:${env.PEAKDRILL_STORE_PORT}/live` },
     },
     layout.pids,
   );
@@ -106,10 +109,14 @@ export async function startReferenceStores(
   const [portA, portB] = [await ctx.ports.free(), await ctx.ports.free()];
   const edgeA = await toxiproxy.createProxy('edge-a', `${LOOPBACK}:${portA}`);
   const edgeB = await toxiproxy.createProxy('edge-b', `${LOOPBACK}:${portB}`);
+  const uplinks: ProxyEndpoint[] = [];
+  for (const name of posUplinkNames()) {
+    uplinks.push(await toxiproxy.createProxy(name, `${edgeA.listen.host}:${edgeA.listen.port}`));
+  }
   const a = await startOne(ctx, 'a', envFor('a', portA, edgeB, links, options), edgeA);
   const b = await startOne(ctx, 'b', envFor('b', portB, edgeA, links, options), edgeB);
   return [
-    { region: 'a', port: portA, edge: edgeA, process: a },
-    { region: 'b', port: portB, edge: edgeB, process: b },
+    { region: 'a', port: portA, edge: edgeA, uplinks, process: a },
+    { region: 'b', port: portB, edge: edgeB, uplinks: [], process: b },
   ];
 }

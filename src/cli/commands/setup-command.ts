@@ -1,4 +1,4 @@
-// `peakdrill setup`: install PostgreSQL, Kafka, Toxiproxy and k6 (idempotent).
+// `peakdrill setup`: install PostgreSQL, Kafka, Toxiproxy, k6 and chromium (idempotent).
 import { setupToolchain } from '../../stack/toolchain/setup.ts';
 import { type CommandContext, EXIT_OK, type PeakdrillCommand, printJson } from '../command.ts';
 import { formatToolTable } from './doctor-command.ts';
@@ -9,7 +9,8 @@ interface SetupArgs {
 
 export const setupCommand: PeakdrillCommand<SetupArgs> = {
   command: 'setup',
-  describe: 'Install the pinned PostgreSQL, Kafka, Toxiproxy and k6 under ~/.cache/peakdrill (idempotent)',
+  describe:
+    'Install the pinned PostgreSQL, Kafka, Toxiproxy and k6 under ~/.cache/peakdrill, and chromium for the report tests (idempotent)',
   builder: (y) =>
     y.option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as never,
   async run(args, ctx: CommandContext) {

@@ -1,7 +1,9 @@
 // `peakdrill setup`: installs every tool a local stack needs, idempotently,
-// under ~/.cache/peakdrill. Tools install concurrently; a second run only
-// checks. Missing prerequisites (Go, Java, Maven) produce one message each.
+// under ~/.cache/peakdrill, and the system chromium the report tests drive.
+// Tools install concurrently; a second run only checks. Missing prerequisites
+// (Go, Java, Maven) produce one message each.
 import { PeakdrillError } from '../../model/errors.ts';
+import { ensureChromium } from './chromium-installer.ts';
 import { ensureGoTool } from './go-tool-installer.ts';
 import { ensureKafka } from './kafka-installer.ts';
 import { ensurePostgres, ensurePostgresUser } from './postgres-installer.ts';
@@ -26,6 +28,7 @@ export async function setupToolchain(
     ensureKafka(env, log),
     ensureGoTool('toxiproxy', env, log),
     ensureGoTool('k6', env, log),
+    ensureChromium(log),
   ]);
   const problems = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (!java || java.major < 17) {

@@ -1,16 +1,21 @@
-// Finds the four programs a stack needs and reports on them (`peakdrill
-// doctor`), or resolves them for a stack start and says exactly what to do
-// when one is missing. Installing is setup's job; this only looks.
+// Finds the four programs a stack needs (and the browser the report tests
+// drive) and reports on them (`peakdrill doctor`), or resolves them for a stack
+// start and says exactly what to do when one is missing. Installing is setup's
+// job; this only looks.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PeakdrillError } from '../../model/errors.ts';
 import { cachePaths } from './cache-paths.ts';
+import { CHROMIUM_APT_PACKAGE, findChromium } from './chromium-installer.ts';
 import { isKafkaInstalled, kafkaJarName } from './kafka-installer.ts';
 import { findPostgres, type PostgresBinaries } from './postgres-installer.ts';
 import { runCommand, which } from './run-command.ts';
 import { TOOLCHAIN } from './toolchain-versions.ts';
 
-export type ToolName = 'postgres' | 'kafka' | 'toxiproxy' | 'k6';
+export type ToolName = 'postgres' | 'kafka' | 'toxiproxy' | 'k6' | 'chromium';
+
+/** What a stack start needs; chromium is for the report tests only. */
+const STACK_TOOLS: ReadonlySet<ToolName> = new Set(['postgres', 'kafka', 'toxiproxy', 'k6']);
 
 export interface ToolStatus {
   readonly name: ToolName;
@@ -121,19 +126,42 @@ async function binaryStatus(name: 'toxiproxy' | 'k6', env: NodeJS.ProcessEnv): P
   return { name, found: true, version, path, expectedVersion, fix: null };
 }
 
+async function chromiumStatus(): Promise<ToolStatus> {
+  const expectedVersion = `apt ${CHROMIUM_APT_PACKAGE}`;
+  const found = await findChromium();
+  if (!found)
+    return {
+      name: 'chromium',
+      found: false,
+      version: null,
+      path: null,
+      expectedVersion,
+      fix: "run `peakdrill setup` as root (apt-get install chromium), or install Debian's chromium package",
+    };
+  return {
+    name: 'chromium',
+    found: true,
+    version: found.version,
+    path: found.path,
+    expectedVersion,
+    fix: null,
+  };
+}
+
 export async function locateTools(env: NodeJS.ProcessEnv = process.env): Promise<ToolStatus[]> {
   return Promise.all([
     postgresStatus(env),
     kafkaStatus(env),
     binaryStatus('toxiproxy', env),
     binaryStatus('k6', env),
+    chromiumStatus(),
   ]);
 }
 
 /** Resolves every tool a local stack needs, or throws naming the missing one and the fix. */
 export async function resolveTools(env: NodeJS.ProcessEnv = process.env): Promise<ResolvedTools> {
   const statuses = await locateTools(env);
-  const missing = statuses.filter((s) => !s.found);
+  const missing = statuses.filter((s) => !s.found && STACK_TOOLS.has(s.name));
   if (missing.length > 0) {
     throw new PeakdrillError(
       'PEAKDRILL_ERR_MISSING_TOOL',

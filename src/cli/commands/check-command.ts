@@ -1,0 +1,97 @@
+// `peakdrill check <run-dir>`: judge a stored run again (its own histories, or
+// the shards given with --history merged by time), write verdict.json and the
+// reports. Exit 0 pass, 1 fail, 2 error — the same gate `peakdrill run` gives.
+import { relative, resolve } from 'node:path';
+import { renderReports } from '../../report/render-reports.ts';
+import { formatMeasured, redactValue, secretsFromEnv } from '../../report/report-format.ts';
+import { stackSecrets } from '../../report/stack-secrets.ts';
+import { checkRunDirectory } from '../../run/check-run.ts';
+import type { Verdict } from '../../verdict/verdict-schema.ts';
+import {
+  type CommandContext,
+  EXIT_ERROR,
+  EXIT_FAILED,
+  EXIT_OK,
+  type PeakdrillCommand,
+  printJson,
+} from '../command.ts';
+
+interface CheckArgs {
+  runDir: string;
+  history?: string[];
+  json: boolean;
+}
+
+export const checkCommand: PeakdrillCommand<CheckArgs> = {
+  command: 'check <run-dir>',
+  describe:
+    'Run the checkers over a stored run, write verdict.json and the reports, and exit 0 pass / 1 fail / 2 error',
+  builder: (y) =>
+    y
+      .positional('run-dir', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the directory `peakdrill run` wrote (reports/<run-id>)',
+      })
+      .option('history', {
+        type: 'string',
+        array: true,
+        describe:
+          "histories to judge instead of the run directory's own, merged by time (e.g. shards from several machines)",
+      })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'print the verdict as JSON on stdout (the report path goes to stderr)',
+      }) as never,
+  async run(args, ctx) {
+    const dir = resolve(ctx.cwd, args.runDir);
+    const histories = args.history?.map((h) => resolve(ctx.cwd, h));
+    const checked = await checkRunDirectory(dir, histories === undefined ? {} : { histories });
+    const secrets = stackSecrets(ctx.env);
+    // What CI logs show is held to the same rule as the reports: no secrets.
+    const verdict = redactValue(checked.verdict, [...secrets, ...secretsFromEnv(ctx.env)]);
+    const where = displayDir(ctx, dir);
+    let reportError: Error | undefined;
+    try {
+      await renderReports(dir, {
+        env: ctx.env,
+        secrets,
+        displayDir: where,
+        ...(histories === undefined ? {} : { histories }),
+      });
+    } catch (error) {
+      // The verdict stands (it is written); a report that could not be drawn is a harness error.
+      reportError = error instanceof Error ? error : new Error(String(error));
+    }
+    if (args.json) printJson(ctx, verdict);
+    else ctx.stdout.write(`${formatVerdict(verdict).join('\n')}\nrun directory: ${where}\n`);
+    if (reportError !== undefined) {
+      ctx.stderr.write(
+        `peakdrill: the verdict is in ${where}/verdict.json, but the reports could not be written: ${reportError.message}\n  fix: run \`peakdrill report ${where}\` once the cause is fixed\n`,
+      );
+      return EXIT_ERROR;
+    }
+    (args.json ? ctx.stderr : ctx.stdout).write(`report: ${where}/report.html\n`);
+    return exitCodeFor(verdict);
+  },
+};
+
+export function exitCodeFor(verdict: Verdict): number {
+  if (verdict.status === 'pass') return EXIT_OK;
+  return verdict.status === 'fail' ? EXIT_FAILED : EXIT_ERROR;
+}
+
+/** The status line, then one line per assertion: what CI logs show. */
+export function formatVerdict(verdict: Verdict): string[] {
+  const lines = [`verdict: ${verdict.status.toUpperCase()} — ${verdict.summary}`];
+  for (const a of verdict.assertions) {
+    lines.push(`  ${a.result.padEnd(7)} ${a.name} ${a.threshold}  (measured ${formatMeasured(a)})`);
+  }
+  return lines;
+}
+
+export function displayDir(ctx: CommandContext, dir: string): string {
+  const rel = relative(ctx.cwd, dir);
+  return rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
+}

@@ -1,0 +1,161 @@
+// `peakdrill run <scenario>`: one rehearsal, ending in a verdict CI can gate on.
+// Exit 0 only for a run that finished and passed; 1 when an assertion failed;
+// 2 for a harness error or an aborted run. SIGINT/SIGTERM abort the run (faults
+// healed, history ended, stack stopped); a second signal stops at once after
+// healing what the journal holds.
+import { relative } from 'node:path';
+import { Nemesis } from '../../faults/nemesis.ts';
+import { loadScenario } from '../../model/scenario-loader.ts';
+import { DEFECT_NAMES } from '../../reference-store/defects.ts';
+import { runScenario } from '../../run/run-scenario.ts';
+import { StatusLine } from '../../run/status-line.ts';
+import { defaultStackDir } from '../../stack/local-stack.ts';
+import { validateAssertions } from '../../verdict/checker-settings.ts';
+import {
+  type CommandContext,
+  EXIT_ERROR,
+  EXIT_FAILED,
+  EXIT_OK,
+  type PeakdrillCommand,
+  printJson,
+} from '../command.ts';
+
+interface RunArgs {
+  scenario: string;
+  defect?: string;
+  speed?: number;
+  seed?: number;
+  stack: 'local' | 'existing';
+  stackDir?: string;
+  out: string;
+  json: boolean;
+}
+
+export const runCommand: PeakdrillCommand<RunArgs> = {
+  command: 'run <scenario>',
+  describe: 'Run a scenario: traffic, faults and probes against the stack, then the checkers and the verdict',
+  builder: (y) =>
+    y
+      .positional('scenario', {
+        type: 'string',
+        demandOption: true,
+        describe: 'a built-in scenario (flash-sale, region-failover, …) or a path to a scenario module',
+      })
+      .option('defect', {
+        choices: DEFECT_NAMES,
+        describe: 'run the reference store with one seeded defect (with --stack local)',
+      })
+      .option('speed', {
+        type: 'number',
+        describe: "replay this many times faster (default: the scenario's)",
+      })
+      .option('seed', {
+        type: 'number',
+        describe: "the generator's and fleets' seed (default: the scenario's)",
+      })
+      .option('stack', {
+        choices: ['local', 'existing'] as const,
+        default: 'local' as const,
+        describe:
+          'local: start a stack for this run and stop it after; existing: use the one `stack up` started',
+      })
+      .option('stack-dir', {
+        type: 'string',
+        describe: 'the existing stack (with --stack existing)',
+        defaultDescription: '$TMPDIR/peakdrill-<uid>/stack',
+      })
+      .option('out', { type: 'string', default: 'reports', describe: 'runs land in <out>/<run-id>/' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the verdict as JSON' })
+      .check((a) => {
+        if (a.speed !== undefined && !(a.speed > 0)) throw new Error('--speed must be a number above 0');
+        if (a.seed !== undefined && !(Number.isInteger(a.seed) && a.seed >= 0))
+          throw new Error('--seed must be a whole number ≥ 0');
+        return true;
+      }) as never,
+  async run(args, ctx) {
+    const { scenario } = await loadScenario(args.scenario, ctx.cwd);
+    // Thresholds that cannot be evaluated fail here, before any stack starts.
+    validateAssertions(scenario.assertions);
+    const status = new StatusLine(
+      ctx.stderr,
+      !args.json && (ctx.stderr as { isTTY?: boolean }).isTTY === true,
+    );
+    const controller = new AbortController();
+    let signals = 0;
+    const stackDir = args.stack === 'existing' ? (args.stackDir ?? defaultStackDir(ctx.env)) : undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) {
+        status.finish();
+        ctx.stderr.write(`peakdrill: ${signal}: stopping the run, healing faults (again to stop at once)\n`);
+        controller.abort(signal);
+        return;
+      }
+      ctx.stderr.write(`peakdrill: ${signal} again: healing what the fault journal holds and exiting\n`);
+      const heal = stackDir ? Nemesis.forStack(stackDir).clearLeftovers() : Promise.resolve([]);
+      void heal.finally(() => process.exit(EXIT_ERROR));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let result: Awaited<ReturnType<typeof runScenario>>;
+    try {
+      result = await runScenario({
+        scenario,
+        defect: args.defect,
+        speed: args.speed,
+        seed: args.seed,
+        stack: args.stack,
+        stackDir,
+        outDir: args.out,
+        signal: controller.signal,
+        env: ctx.env,
+        onStatus: (s) => status.update(s),
+        log: (line) => {
+          status.finish();
+          ctx.stderr.write(`${line}\n`);
+        },
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      status.finish();
+    }
+    const where = relative(ctx.cwd, result.runDir) || result.runDir;
+    if (args.json) {
+      printJson(
+        ctx,
+        result.verdict ?? { status: 'error', runId: result.runId, summary: result.reason ?? 'no verdict' },
+      );
+    } else {
+      printVerdict(ctx, result, where);
+    }
+    if (result.status !== 'completed' || result.verdict === undefined) return EXIT_ERROR;
+    if (result.verdict.status === 'pass') return EXIT_OK;
+    return result.verdict.status === 'fail' ? EXIT_FAILED : EXIT_ERROR;
+  },
+};
+
+function printVerdict(
+  ctx: CommandContext,
+  result: Awaited<ReturnType<typeof runScenario>>,
+  where: string,
+): void {
+  const v = result.verdict;
+  const lines: string[] = [];
+  if (v === undefined) {
+    lines.push(`verdict: ERROR — ${result.reason ?? 'the run produced no verdict'}`);
+  } else {
+    lines.push(`verdict: ${v.status.toUpperCase()} — ${v.summary}`);
+    for (const a of v.assertions) {
+      const measured =
+        a.measured === null
+          ? 'n/a'
+          : `${Math.round(a.measured * 1_000) / 1_000}${a.unit === 'ms' ? ' ms' : ''}`;
+      lines.push(`  ${a.result.padEnd(7)} ${a.name} ${a.threshold}  (measured ${measured})`);
+    }
+  }
+  if (result.status !== 'completed') lines.push(`run ${result.status}: ${result.reason ?? ''}`);
+  lines.push(`run directory: ${where}`);
+  lines.push(`report: ${where}/report.html`);
+  ctx.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,101 @@
+// The detection matrix: which run proves the harness has no false alarms and
+// which run proves it catches each seeded defect. A harness is worth the bugs
+// it catches (DESIGN.md, "Detection power"); this table is that claim, cell by
+// cell, and `peakdrill selftest` checks every cell against the real stack.
+import { IDEMPOTENCY } from '../checkers/idempotency-checker.ts';
+import { LOST_ACKS } from '../checkers/lost-ack-checker.ts';
+import { OFFLINE_RECONCILIATION } from '../checkers/offline-reconciliation-checker.ts';
+import { ORDERING } from '../checkers/ordering-checker.ts';
+import { OVERSELL } from '../checkers/oversell-checker.ts';
+import { RTO } from '../checkers/rto-checker.ts';
+import { TENDER_INTEGRITY } from '../checkers/tender-integrity-checker.ts';
+import type { Verdict } from '../verdict/verdict-schema.ts';
+
+export interface MatrixCell {
+  readonly scenario: string;
+  /** null: the correct store. */
+  readonly defect: string | null;
+  /** pass: no false alarm; fail: `checker` must find a violation, with evidence. */
+  readonly expected: 'pass' | 'fail';
+  readonly checker: string | null;
+}
+
+export const BUILTIN_SCENARIOS = [
+  'flash-sale',
+  'region-failover',
+  'store-offline',
+  'webhook-storm',
+  'returns-under-failover',
+  'cycle-count',
+] as const;
+
+/** Each seeded defect, the scenario that exposes it and the checker that must say so. */
+export const DEFECT_CELLS: readonly MatrixCell[] = [
+  { scenario: 'flash-sale', defect: 'oversell-race', expected: 'fail', checker: OVERSELL },
+  { scenario: 'webhook-storm', defect: 'webhook-no-dedupe', expected: 'fail', checker: IDEMPOTENCY },
+  { scenario: 'region-failover', defect: 'ack-before-replicate', expected: 'fail', checker: LOST_ACKS },
+  { scenario: 'region-failover', defect: 'slow-failover', expected: 'fail', checker: RTO },
+  { scenario: 'cycle-count', defect: 'unordered-scans', expected: 'fail', checker: ORDERING },
+  {
+    scenario: 'store-offline',
+    defect: 'offline-double-apply',
+    expected: 'fail',
+    checker: OFFLINE_RECONCILIATION,
+  },
+  {
+    scenario: 'returns-under-failover',
+    defect: 'refund-overflow',
+    expected: 'fail',
+    checker: TENDER_INTEGRITY,
+  },
+];
+
+export function detectionMatrix(): MatrixCell[] {
+  return [
+    ...BUILTIN_SCENARIOS.map(
+      (scenario): MatrixCell => ({ scenario, defect: null, expected: 'pass', checker: null }),
+    ),
+    ...DEFECT_CELLS,
+  ];
+}
+
+export interface CellOutcome {
+  /** pass; fail (with the checkers that found violations); error (the run did not finish). */
+  readonly got: 'pass' | 'fail' | 'error';
+  readonly failedCheckers: string[];
+  /** The cell is as expected. */
+  readonly ok: boolean;
+  readonly why: string;
+}
+
+/** Judges one cell from its verdict. A defect is caught only by its own checker, with evidence. */
+export function judgeCell(cell: MatrixCell, verdict: Verdict | undefined): CellOutcome {
+  if (verdict === undefined) {
+    return { got: 'error', failedCheckers: [], ok: false, why: 'the run produced no verdict' };
+  }
+  const failedCheckers = verdict.checkers.filter((c) => c.valid === false).map((c) => c.name);
+  const got = verdict.status;
+  if (cell.expected === 'pass') {
+    return got === 'pass'
+      ? { got, failedCheckers, ok: true, why: 'no false alarm' }
+      : { got, failedCheckers, ok: false, why: `expected a pass: ${verdict.summary}` };
+  }
+  if (got === 'error')
+    return { got, failedCheckers, ok: false, why: `the run did not finish: ${verdict.summary}` };
+  const named = verdict.checkers.find((c) => c.name === cell.checker);
+  if (named === undefined) {
+    return { got, failedCheckers, ok: false, why: `no checker named ${cell.checker} in the verdict` };
+  }
+  if (named.valid !== false) {
+    return {
+      got,
+      failedCheckers,
+      ok: false,
+      why: `${cell.checker} said ${String(named.valid)}: ${named.explanation}`,
+    };
+  }
+  if (named.evidence.length === 0) {
+    return { got, failedCheckers, ok: false, why: `${cell.checker} failed without evidence` };
+  }
+  return { got, failedCheckers, ok: true, why: named.explanation };
+}

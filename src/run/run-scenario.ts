@@ -1,0 +1,627 @@
+// `peakdrill run`: one rehearsal from scenario to verdict. Brings up the local
+// stack (or uses one that is up), seeds the catalog, replays the traffic while
+// the fault schedule and the probes run on the same clock, heals, reads the
+// final state back through the oracle, runs the checkers and writes the run
+// directory. Whatever happens — a failed fault, an abort condition, SIGINT —
+// faults are healed, the history gets its end entry, and the stack this run
+// started is stopped.
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generateRecording } from '../../recorders/synthetic-generator.ts';
+import { FleetClient } from '../../simulators/fleet-client.ts';
+import { FLEET_WAIT_F } from '../../simulators/fleet-plan-stream.ts';
+import { OpenModelScheduler, type SchedulerStats } from '../engines/open-model-scheduler.ts';
+import { runFaultSchedule } from '../faults/fault-schedule.ts';
+import { Nemesis } from '../faults/nemesis.ts';
+import { HistoryWriter } from '../history/history-writer.ts';
+import { RunClock } from '../history/run-clock.ts';
+import { PeakdrillError } from '../model/errors.ts';
+import type { FinalState } from '../model/final-state.ts';
+import { runHeader } from '../model/history-entry.ts';
+import type { RecordingEvent, RecordingHeader } from '../model/recording-schema.ts';
+import type { Scenario } from '../model/scenario-schema.ts';
+import { readReferenceStoreState } from '../oracle/reference-store-oracle.ts';
+import { type PlanOptions, planRecording, type ReplayPlan } from '../plan/recording-planner.ts';
+import { ProbeRunner, type ProbeState } from '../probes/probe-runner.ts';
+import { checkoutProbe, ProbePools, propagationProbe, type StoreRegion } from '../probes/store-probes.ts';
+import { readRecording } from '../recording/recording-reader.ts';
+import { StoreClient } from '../reference-store/store-client.ts';
+import { renderReports } from '../report/render-reports.ts';
+import { defaultStackDir, LocalStack, stackIsRunning } from '../stack/local-stack.ts';
+import { posUplinkOf } from '../stack/pos-uplinks.ts';
+import { stackLayout } from '../stack/stack-context.ts';
+import { readStackState, type StackState } from '../stack/stack-state.ts';
+import { TOOLCHAIN } from '../stack/toolchain/toolchain-versions.ts';
+import type { Verdict } from '../verdict/verdict-schema.ts';
+import { AbortWatch } from './abort-rule.ts';
+import { BUSINESS_REJECTION_CODES, checkRunDirectory, writeJsonAtomically } from './check-run.ts';
+import {
+  PROBE_PRICE_CENTS,
+  PROBE_STORE,
+  PROPAGATION_PROBE_SKU,
+  profileCatalog,
+  recordingCatalog,
+} from './run-catalog.ts';
+import { type RunInfo, type RunStatus, runFile } from './run-directory.ts';
+import { RunTally } from './run-tally.ts';
+import type { RunPhase, StatusFigures } from './status-line.ts';
+
+export interface RunScenarioOptions {
+  readonly scenario: Scenario;
+  /** The reference store's seeded defect (local stack only); undefined = the correct store. */
+  readonly defect?: string | undefined;
+  readonly speed?: number | undefined;
+  readonly seed?: number | undefined;
+  /** local: start a stack for this run and stop it after; existing: use the one up in stackDir. */
+  readonly stack: 'local' | 'existing';
+  readonly stackDir?: string | undefined;
+  /** Runs land in <outDir>/<run-id>/ (default ./reports). */
+  readonly outDir?: string | undefined;
+  readonly runId?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onStatus?: ((status: StatusFigures) => void) | undefined;
+  readonly log?: ((line: string) => void) | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface RunScenarioResult {
+  readonly runId: string;
+  readonly runDir: string;
+  readonly status: RunStatus;
+  readonly reason?: string | undefined;
+  readonly verdict?: Verdict | undefined;
+}
+
+/** How long after the last planned op follow-ups (retries, offline uploads, redeliveries) may run. */
+const FOLLOW_UP_TAIL_MS = 20_000;
+/** Probes run this long before plan time 0, so every fault has a baseline before it. */
+const PROBE_LEAD_MS = 1_500;
+/** …and this long after traffic and faults end, so a late recovery is still seen. */
+const PROBE_TAIL_MS = 3_000;
+/** Per-op deadline: past it an op is recorded `info` (unknown). */
+const OP_TIMEOUT_MS = 5_000;
+/** After an abort, how long ops in flight get before they are recorded as info. */
+const ABORT_GRACE_MS = 300;
+
+export function newRunId(scenario: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return `${scenario}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+function edgeRegions(state: StackState): readonly [StoreRegion, StoreRegion] {
+  const edge = (region: 'a' | 'b'): StoreRegion => {
+    const proxy = state.proxies.find((p) => p.name === `edge-${region}`);
+    if (proxy === undefined) {
+      throw new PeakdrillError(
+        'PEAKDRILL_ERR_STACK_STATE',
+        `the stack in ${state.dir} has no edge-${region} proxy`,
+        {
+          hint: 'start it with the reference store: `peakdrill stack up` (without --no-store)',
+        },
+      );
+    }
+    return { name: region, url: `http://${proxy.listen.host}:${proxy.listen.port}` };
+  };
+  return [edge('a'), edge('b')];
+}
+
+async function loadTraffic(
+  scenario: Scenario,
+  seed: number,
+): Promise<{
+  header: RecordingHeader;
+  events: Iterable<RecordingEvent>;
+  catalog: ReturnType<typeof profileCatalog>;
+}> {
+  const traffic = scenario.traffic;
+  if ('profile' in traffic) {
+    const options = {
+      profile: traffic.profile,
+      durationS: Math.max(1, Math.round(traffic.duration / 1_000)),
+      stores: traffic.stores,
+      skus: traffic.skus,
+    };
+    const recording = generateRecording({ ...options, seed });
+    return {
+      header: recording.header,
+      events: recording.events,
+      catalog: profileCatalog(scenario, options, seed),
+    };
+  }
+  const { header, events } = await readRecording(traffic.recording);
+  return { header, events, catalog: recordingCatalog(scenario, events) };
+}
+
+function planOptions(scenario: Scenario, speed: number): PlanOptions {
+  const traffic = scenario.traffic;
+  const fleets = scenario.fleets;
+  return {
+    speed,
+    ...('recording' in traffic && traffic.window
+      ? {
+          window: {
+            fromMs: traffic.window.from,
+            ...(traffic.window.to === undefined ? {} : { toMs: traffic.window.to }),
+          },
+        }
+      : {}),
+    ...('recording' in traffic && traffic.maxIdleGap !== undefined
+      ? { maxIdleGapMs: traffic.maxIdleGap }
+      : {}),
+    devices: {
+      ...(fleets.web ? { webShoppers: fleets.web.shoppers } : {}),
+      ...(fleets.pos ? { posLanesPerStore: fleets.pos.lanesPerStore } : {}),
+      ...(fleets.rfid ? { rfidReadersPerStore: fleets.rfid.readersPerStore } : {}),
+      ...(fleets.scanners ? { scannersPerStore: fleets.scanners.perStore } : {}),
+    },
+  };
+}
+
+/** Each store's POS uplink when the stack has them (pos-uplink-N, then region b's edge). */
+function uplinksOf(state: StackState, regions: readonly [StoreRegion, StoreRegion]) {
+  const byName = new Map(state.proxies.map((p) => [p.name, `http://${p.listen.host}:${p.listen.port}`]));
+  return (store: string): string[] | undefined => {
+    const name = posUplinkOf(store);
+    const url = name === undefined ? undefined : byName.get(name);
+    return url === undefined ? undefined : [url, regions[1].url];
+  };
+}
+
+function fleetClient(
+  scenario: Scenario,
+  regions: readonly [StoreRegion, StoreRegion],
+  uplinkOf: (store: string) => string[] | undefined,
+  kafkaBrokers: readonly string[],
+  prices: ReadonlyMap<string, number>,
+  seed: number,
+): FleetClient {
+  const f = scenario.fleets;
+  const storeUrl = regions.map((r) => r.url);
+  return new FleetClient({
+    storeUrl,
+    kafkaBrokers,
+    seed,
+    tailMs: FOLLOW_UP_TAIL_MS,
+    pos: {
+      prices,
+      uplinkOf,
+      ...(f.pos?.offline
+        ? {
+            offline: {
+              maxSaleCents: f.pos.offline.maxSaleCents,
+              maxSales: f.pos.offline.maxSales,
+              cardAllowed: f.pos.offline.cardAllowed,
+            },
+          }
+        : {}),
+    },
+    // Assumption: a quarter of checkouts are preceded by a stock read (bots skip browsing).
+    web: { stockReads: { rate: 0.25 } },
+    webhook: {
+      ...(f.webhooks ? { duplicateRate: f.webhooks.duplicateRate, reorderRate: f.webhooks.reorderRate } : {}),
+    },
+    rfid: f.rfid ? { duplicateRate: f.rfid.duplicateRate, reorderRate: f.rfid.reorderRate } : {},
+    scanner: {},
+  });
+}
+
+/** Runs one scenario end to end; never throws for what happens inside the run (that is its status). */
+export async function runScenario(options: RunScenarioOptions): Promise<RunScenarioResult> {
+  const scenario = options.scenario;
+  const seed = options.seed ?? scenario.seed;
+  const speed = options.speed ?? scenario.speed;
+  const runId = options.runId ?? newRunId(scenario.name);
+  const runDir = resolve(options.outDir ?? 'reports', runId);
+  const log = options.log ?? (() => {});
+  const started = performance.now();
+  let phase: RunPhase = 'preparing';
+  const tallyRef: { tally: RunTally | undefined } = { tally: undefined };
+  let lastCompletions = 0;
+  let lastTick = performance.now();
+  const report = () => {
+    const now = performance.now();
+    const t = tallyRef.tally;
+    const completions = t?.completions ?? 0;
+    const rate = ((completions - lastCompletions) * 1_000) / Math.max(1, now - lastTick);
+    lastCompletions = completions;
+    lastTick = now;
+    options.onStatus?.({
+      phase,
+      elapsedMs: now - started,
+      opsPerSecond: rate,
+      completions,
+      errors: t?.errors ?? 0,
+      activeFaults: t ? [...t.activeFaults] : [],
+    });
+  };
+  const setPhase = (p: RunPhase) => {
+    phase = p;
+    report();
+  };
+  const statusTimer = setInterval(report, 500);
+  statusTimer.unref();
+
+  await mkdir(join(runDir, 'logs'), { recursive: true });
+  const info: RunInfo = {
+    runId,
+    scenario: scenario.name,
+    seed,
+    speed,
+    defect: options.stack === 'local' ? (options.defect ?? null) : null,
+    engine: 'node',
+    stack: options.stack,
+    versions: {
+      peakdrill: PEAKDRILL_VERSION,
+      node: process.versions.node,
+      postgres: String(TOOLCHAIN.postgres.major),
+      kafka: TOOLCHAIN.kafka.version,
+      toxiproxy: TOOLCHAIN.toxiproxy.version,
+    },
+    startedAt: new Date().toISOString(),
+    status: 'running',
+  };
+  await writeJsonAtomically(runFile(runDir, 'scenario'), { ...scenario, seed, speed });
+  await writeJsonAtomically(runFile(runDir, 'run'), info);
+
+  let status: RunStatus = 'completed';
+  let reason: string | undefined;
+  const fail = (s: RunStatus, why: string) => {
+    if (status === 'completed') {
+      status = s;
+      reason = why;
+    }
+  };
+  const abort = new AbortController();
+  const onOuterAbort = () => {
+    fail('aborted', `interrupted (${String(options.signal?.reason ?? 'signal')})`);
+    abort.abort(options.signal?.reason);
+  };
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (options.signal?.aborted) onOuterAbort();
+
+  let stackStop: (() => Promise<void>) | undefined;
+  let stackDir: string | undefined;
+  let nemesis: Nemesis | undefined;
+  let history: HistoryWriter | undefined;
+  let clock: RunClock | undefined;
+  const probes: ProbeRunner[] = [];
+  const pools = new ProbePools();
+  let regions: readonly [StoreRegion, StoreRegion] | undefined;
+  let verdict: Verdict | undefined;
+  /** Never written into a report, whatever a log line or an error message carried. */
+  const secrets: string[] = [];
+  try {
+    // The history exists from the start: a run that fails before its traffic still
+    // leaves one (header, then `end` with the reason), and so a verdict of error.
+    clock = new RunClock();
+    history = await HistoryWriter.open(runFile(runDir, 'history'));
+    history.append(runHeader({ runId, startedAt: clock.startedAt, t0: clock.t0 }));
+
+    // ---- stack --------------------------------------------------------------
+    setPhase('starting stack');
+    let state: StackState;
+    if (options.stack === 'local') {
+      const base = join(tmpdir(), `peakdrill-${process.getuid?.() ?? 'user'}`);
+      await mkdir(base, { recursive: true });
+      stackDir = await mkdtemp(join(base, 'run-'));
+      const started = await new LocalStack()
+        .withDir(stackDir)
+        .withReplication(scenario.store.replication)
+        .withReferenceStore({
+          defect: options.defect,
+          failover: scenario.store.failover,
+          failoverDetectionMs: scenario.store.detection,
+        })
+        .withEnv(options.env ?? process.env)
+        .withLogger(log)
+        .start();
+      stackStop = () => started.stop();
+      state = started.state;
+    } else {
+      stackDir = options.stackDir ?? defaultStackDir(options.env);
+      const found = stackIsRunning(stackDir) ? readStackState(stackLayout(stackDir).stateFile) : undefined;
+      if (found === undefined) {
+        throw new PeakdrillError('PEAKDRILL_ERR_UNREACHABLE', `no local stack is running in ${stackDir}`, {
+          hint: 'start one with `peakdrill stack up`, or run with --stack local to start one for this run',
+        });
+      }
+      state = found;
+      if (options.defect !== undefined) {
+        log(
+          `--defect ${options.defect} is ignored with --stack existing: the stack runs ${state.defect ?? 'the correct store'}`,
+        );
+      }
+      info.defect = state.defect ?? null;
+    }
+    secrets.push(state.secrets.pgPassword);
+    regions = edgeRegions(state);
+    nemesis = Nemesis.forStack(stackDir, { runTag: runId });
+    const left = await nemesis.clearLeftovers();
+    if (left.length > 0) log(`healed faults an earlier run left behind: ${left.join(', ')}`);
+    if (abort.signal.aborted) throw abort.signal.reason;
+
+    // ---- seed ---------------------------------------------------------------
+    setPhase('seeding');
+    const { header, events, catalog } = await loadTraffic(scenario, seed);
+    await writeJsonAtomically(runFile(runDir, 'catalog'), catalog.catalog);
+    const primary = await findPrimary(regions);
+    const admin = new StoreClient(primary.url, { timeoutMs: 60_000 });
+    // A stack that ran before holds its sales: start each run from the same books.
+    const reset = await admin.reset();
+    if (reset.status >= 300) throw storeAdminError(primary, 'POST /admin/reset', reset.status, reset.text);
+    for (let i = 0; i < catalog.seed.length; i += 5_000) {
+      const seeded = await admin.seed(catalog.seed.slice(i, i + 5_000) as never);
+      if (seeded.status >= 300)
+        throw storeAdminError(primary, 'POST /admin/seed', seeded.status, seeded.text);
+    }
+    const plan: ReplayPlan = planRecording(header, events, planOptions(scenario, speed));
+    log(`planned ${plan.ops.length} ops over ${Math.round(plan.durationMs / 100) / 10} s`);
+
+    // ---- run ----------------------------------------------------------------
+    const tally = new RunTally(history, {
+      businessCodes: BUSINESS_REJECTION_CODES,
+      ignoredF: [FLEET_WAIT_F],
+    });
+    tallyRef.tally = tally;
+    const prices = new Map(catalog.seed.map((s) => [s.sku, s.priceCents]));
+    const kafka = [state.endpoints.kafka?.url ?? ''].filter(Boolean);
+    const fleet = fleetClient(scenario, regions, uplinksOf(state, regions), kafka, prices, seed);
+
+    const probeStates = new Map<string, ProbeState>();
+    const probeCheckout = {
+      sku: scenario.probes.checkout.sku,
+      store: PROBE_STORE,
+      priceCents: PROBE_PRICE_CENTS,
+    };
+    for (const region of regions) {
+      const runner = new ProbeRunner(
+        checkoutProbe({
+          runId,
+          region,
+          checkout: probeCheckout,
+          pools,
+          everyMs: scenario.probes.checkout.every,
+        }),
+        clock,
+        tally,
+      );
+      probes.push(runner);
+      probeStates.set(`checkout-${region.name}`, runner.state);
+    }
+    const propagation = new ProbeRunner(
+      propagationProbe({
+        runId,
+        regions,
+        checkout: { ...probeCheckout, sku: PROPAGATION_PROBE_SKU },
+        pools,
+        clock,
+        everyMs: scenario.probes.propagation.every,
+      }),
+      clock,
+      tally,
+    );
+    probes.push(propagation);
+    probeStates.set('propagation', propagation.state);
+    // A `while` condition on "checkout" means: the checkout probe of any region.
+    probeStates.set('checkout', anyRegion(regions.map((r) => probeStates.get(`checkout-${r.name}`)!)));
+
+    setPhase('running');
+    for (const p of probes) p.start();
+    const startAtNs = clock.nowNs() + PROBE_LEAD_MS * 1e6;
+    fleet.setPlanOrigin(performance.now() + PROBE_LEAD_MS);
+    const scheduler = new OpenModelScheduler(fleet, {
+      runId,
+      clock,
+      history: tally,
+      startAtNs,
+      timeoutMs: OP_TIMEOUT_MS,
+      // An interrupted run must heal and stop within seconds: ops still out become info.
+      graceMs: ABORT_GRACE_MS,
+      signal: abort.signal,
+    });
+    const watch = scenario.abort
+      ? new AbortWatch({ errorRate: scenario.abort.errorRate, forMs: scenario.abort.for })
+      : undefined;
+    const abortTimer = setInterval(() => {
+      const sample = tally.takeWindow();
+      const why = watch?.observe(sample, performance.now());
+      if (why !== undefined && !abort.signal.aborted) {
+        log(`aborting: ${why}`);
+        fail('aborted', why);
+        abort.abort(new Error(why));
+      }
+    }, 1_000);
+    abortTimer.unref();
+    let stats: SchedulerStats | undefined;
+    try {
+      const faults = runFaultSchedule(scenario.faults, {
+        nemesis,
+        clock,
+        history: tally,
+        startNs: startAtNs,
+        speed,
+        probes: probeStates,
+        signal: abort.signal,
+      }).catch((error: unknown) => {
+        // A fault that will not apply or heal fails the run loudly, and stops the traffic.
+        fail('error', `fault schedule: ${(error as Error).message}`);
+        abort.abort(error);
+        return [];
+      });
+      stats = await scheduler.run(fleet.plan(plan.ops));
+      setPhase('healing');
+      await faults;
+      if (!abort.signal.aborted) await sleepUnlessAborted(PROBE_TAIL_MS, abort.signal);
+    } finally {
+      clearInterval(abortTimer);
+      await Promise.all(probes.map((p) => p.stop()));
+      // Belt and braces: anything the schedule did not stop (it heals in its own finally).
+      const errors = await nemesis.healAll();
+      if (errors.length > 0)
+        fail('error', `healing faults failed: ${errors.map((e) => e.message).join('; ')}`);
+    }
+    log(
+      `traffic: ${stats.sent} sent, ${stats.ok} ok, ${stats.fail} fail, ${stats.info} info, ${stats.dropped} dropped; ` +
+        `latency p99 ${stats.latencyP99Ms} ms; fleet ${JSON.stringify(fleet.stats())}`,
+    );
+
+    // ---- oracle ---------------------------------------------------------------
+    setPhase('settling');
+    const finalState = await settledState(regions, log);
+    setPhase('reading state');
+    await writeJsonAtomically(runFile(runDir, 'state'), finalState);
+  } catch (error) {
+    if (abort.signal.aborted && status !== 'completed') {
+      // The abort is the story; the error is how it surfaced.
+    } else {
+      fail('error', (error as Error).message ?? String(error));
+      log(`run failed: ${(error as Error).stack ?? String(error)}`);
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onOuterAbort);
+    await Promise.all(probes.map((p) => p.stop()));
+    if (nemesis) {
+      const errors = await nemesis.healAll().catch((e: Error) => [e]);
+      if (errors.length > 0)
+        fail('error', `healing faults failed: ${errors.map((e) => e.message).join('; ')}`);
+    }
+    if (history && clock) {
+      history.append({ type: 'end', status, atNs: clock.nowNs(), ...(reason ? { reason } : {}) });
+      await history.close().catch((error: Error) => fail('error', `history: ${error.message}`));
+    }
+    await pools.close();
+    if (stackStop) {
+      setPhase('stopping stack');
+      await stackStop().catch((error: Error) => log(`stopping the stack failed: ${error.message}`));
+      if (stackDir)
+        await cp(stackLayout(stackDir).logs, join(runDir, 'logs'), { recursive: true }).catch(() => {});
+    }
+  }
+
+  // ---- verdict and reports (also for a run that did not finish: its verdict is error) --
+  info.status = status;
+  info.endedAt = new Date().toISOString();
+  if (reason !== undefined) info.reason = reason;
+  await writeJsonAtomically(runFile(runDir, 'run'), info);
+  try {
+    setPhase('checking');
+    if (history) verdict = (await checkRunDirectory(runDir)).verdict;
+    else {
+      await writeFile(join(runDir, 'logs', 'run-error.txt'), `${reason ?? 'the run did not start'}\n`);
+    }
+    setPhase('reporting');
+    if (verdict) await renderReports(runDir, { secrets, env: options.env ?? process.env });
+  } catch (error) {
+    fail('error', `checking the run: ${(error as Error).message}`);
+    log(`checking failed: ${(error as Error).stack ?? String(error)}`);
+  } finally {
+    setPhase('done');
+    clearInterval(statusTimer);
+  }
+  return { runId, runDir, status, reason, verdict };
+}
+
+const PEAKDRILL_VERSION = '0.1.0';
+/** The store applies Kafka scans and replicates asynchronously: read until two reads agree. */
+const SETTLE_MAX_MS = 20_000;
+const SETTLE_EVERY_MS = 1_000;
+
+async function settledState(regions: readonly [StoreRegion, StoreRegion], log: (line: string) => void) {
+  const read = () =>
+    readReferenceStoreState({
+      regions: { a: regions[0].url, b: regions[1].url },
+      timeoutMs: 60_000,
+      onWarning: (message) => warnings.add(message),
+    });
+  const warnings = new Set<string>();
+  const deadline = performance.now() + SETTLE_MAX_MS;
+  let state = await read();
+  let print = fingerprint(state);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, SETTLE_EVERY_MS));
+    const next = await read();
+    const nextPrint = fingerprint(next);
+    state = next;
+    if (nextPrint === print) {
+      for (const w of warnings) log(`oracle: ${w}`);
+      return state;
+    }
+    if (performance.now() > deadline) {
+      log(
+        `the store was still changing ${SETTLE_MAX_MS / 1_000} s after the run (${nextPrint}); checking what it held then`,
+      );
+      return state;
+    }
+    print = nextPrint;
+  }
+}
+
+/** What moves while the store catches up: ledger, scans and events per region. */
+function fingerprint(state: FinalState): string {
+  return Object.entries(state.regions)
+    .map(
+      ([name, r]) =>
+        `${name}:${r.ledger.length}/${r.scans.length}/${r.webhookEvents.length}/${r.orders.length}`,
+    )
+    .join(' ');
+}
+
+function anyRegion(states: readonly ProbeState[]): ProbeState {
+  return {
+    get lastOk() {
+      return states.some((s) => s.lastOk === true)
+        ? true
+        : states.every((s) => s.lastOk === undefined)
+          ? undefined
+          : false;
+    },
+    get samples() {
+      return states.reduce((n, s) => n + s.samples, 0);
+    },
+    get failures() {
+      return states.reduce((n, s) => n + s.failures, 0);
+    },
+  } as ProbeState;
+}
+
+async function findPrimary(regions: readonly [StoreRegion, StoreRegion]): Promise<StoreRegion> {
+  const seen: string[] = [];
+  for (const region of regions) {
+    try {
+      const health = await new StoreClient(region.url, { timeoutMs: 5_000 }).health();
+      seen.push(`${region.name}: ${health.status} ${health.body?.role ?? ''}`);
+      if (health.status === 200 && health.body?.role === 'primary') return region;
+    } catch (error) {
+      seen.push(`${region.name}: ${(error as Error).message}`);
+    }
+  }
+  throw new PeakdrillError(
+    'PEAKDRILL_ERR_UNREACHABLE',
+    `no region of the store takes writes (${seen.join('; ')})`,
+    {
+      hint: 'check `peakdrill stack status`; restart the stack with `peakdrill stack down && peakdrill stack up`',
+    },
+  );
+}
+
+function storeAdminError(region: StoreRegion, what: string, status: number, text: string): PeakdrillError {
+  return new PeakdrillError(
+    'PEAKDRILL_ERR_UNREACHABLE',
+    `${what} on region ${region.name} (${region.url}) answered ${status}: ${text.slice(0, 300)}`,
+    { hint: 'see the store logs in the run directory (logs/store-*.log)' },
+  );
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolvePromise) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolvePromise();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
