@@ -45,7 +45,7 @@ describe('StoreHttp region failover', () => {
   });
 
   it('moves on from a standby that refuses writes, but not from other answers', async () => {
-    const standby = await region(503, { code: 'not-writable' });
+    const standby = await region(503, { error: 'not-writable', outcome: 'not-applied' });
     const primary = await region(201, { orderId: 'o-2' });
     const http = new StoreHttp({ baseUrl: [standby.url, primary.url] });
     http.open();
@@ -53,7 +53,7 @@ describe('StoreHttp region failover', () => {
     expect(http.activeUrl).toBe(primary.url);
     await http.close();
 
-    const busy = await region(503, { code: 'database-unavailable' });
+    const busy = await region(503, { error: 'database-unavailable', outcome: 'not-applied' });
     const other = await region(201, {});
     const sticky = new StoreHttp({ baseUrl: [busy.url, other.url] });
     sticky.open();
@@ -65,7 +65,7 @@ describe('StoreHttp region failover', () => {
 
   it('returns the most telling outcome when no region takes the request', async () => {
     const dead = await deadRegion();
-    const standby = await region(503, { code: 'not-writable' });
+    const standby = await region(503, { error: 'not-writable', outcome: 'not-applied' });
     const http = new StoreHttp({ baseUrl: [dead, standby.url] });
     http.open();
     expect(await http.request('POST', '/checkout', {}, undefined, 1_000)).toMatchObject({

@@ -155,8 +155,8 @@ export class StoreHttp {
 function refusedUnapplied(outcome: HttpOutcome): boolean {
   if (outcome.kind === 'not-sent') return true;
   if (outcome.kind !== 'answer' || outcome.status !== 503) return false;
-  const code = (outcome.body as { code?: unknown } | null)?.code;
-  return code === 'not-writable';
+  // The store's error body: { error: <code>, message, outcome }.
+  return (outcome.body as { error?: unknown } | null)?.error === 'not-writable';
 }
 
 function errorCode(error: unknown): string | undefined {
