@@ -9,9 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generateRecording } from '../../recorders/synthetic-generator.ts';
 import { FleetClient } from '../../simulators/fleet-client.ts';
 import { FLEET_WAIT_F } from '../../simulators/fleet-plan-stream.ts';
+import { runK6Engine } from '../engines/k6/k6-engine.ts';
+import { buildK6Plan, splitByEngine } from '../engines/k6/k6-plan.ts';
 import { OpenModelScheduler, type SchedulerStats } from '../engines/open-model-scheduler.ts';
 import { runFaultSchedule } from '../faults/fault-schedule.ts';
 import { Nemesis } from '../faults/nemesis.ts';
@@ -20,13 +21,11 @@ import { RunClock } from '../history/run-clock.ts';
 import { PeakdrillError } from '../model/errors.ts';
 import type { FinalState } from '../model/final-state.ts';
 import { runHeader } from '../model/history-entry.ts';
-import type { RecordingEvent, RecordingHeader } from '../model/recording-schema.ts';
 import type { Scenario } from '../model/scenario-schema.ts';
 import { readReferenceStoreState } from '../oracle/reference-store-oracle.ts';
-import { type PlanOptions, planRecording, type ReplayPlan } from '../plan/recording-planner.ts';
+import { planScenario } from '../plan/scenario-plan.ts';
 import { ProbeRunner, type ProbeState } from '../probes/probe-runner.ts';
 import { checkoutProbe, ProbePools, propagationProbe, type StoreRegion } from '../probes/store-probes.ts';
-import { readRecording } from '../recording/recording-reader.ts';
 import { StoreClient } from '../reference-store/store-client.ts';
 import { renderReports } from '../report/render-reports.ts';
 import { defaultStackDir, LocalStack, stackIsRunning } from '../stack/local-stack.ts';
@@ -37,13 +36,7 @@ import { TOOLCHAIN } from '../stack/toolchain/toolchain-versions.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
 import { AbortWatch } from './abort-rule.ts';
 import { BUSINESS_REJECTION_CODES, checkRunDirectory, writeJsonAtomically } from './check-run.ts';
-import {
-  PROBE_PRICE_CENTS,
-  PROBE_STORE,
-  PROPAGATION_PROBE_SKU,
-  profileCatalog,
-  recordingCatalog,
-} from './run-catalog.ts';
+import { PROBE_PRICE_CENTS, PROBE_STORE, PROPAGATION_PROBE_SKU } from './run-catalog.ts';
 import { type RunInfo, type RunStatus, runFile } from './run-directory.ts';
 import { RunTally } from './run-tally.ts';
 import type { RunPhase, StatusFigures } from './status-line.ts';
@@ -64,6 +57,8 @@ export interface RunScenarioOptions {
   readonly onStatus?: ((status: StatusFigures) => void) | undefined;
   readonly log?: ((line: string) => void) | undefined;
   readonly env?: NodeJS.ProcessEnv;
+  /** node (default): every device on the node engine; k6: HTTP devices on k6, Kafka ones on node. */
+  readonly engine?: 'node' | 'k6';
 }
 
 export interface RunScenarioResult {
@@ -82,6 +77,10 @@ const PROBE_LEAD_MS = 1_500;
 const PROBE_TAIL_MS = 3_000;
 /** Per-op deadline: past it an op is recorded `info` (unknown). */
 const OP_TIMEOUT_MS = 5_000;
+/** Assumption: a quarter of web checkouts are preceded by a stock read (bots skip browsing). */
+const WEB_STOCK_READ_RATE = 0.25;
+/** Plan time 0 this long after k6 is asked to start (it compiles the script and loads the ops). */
+const K6_LEAD_MS = 4_000;
 /** After an abort, how long ops in flight get before they are recorded as info. */
 const ABORT_GRACE_MS = 300;
 
@@ -105,58 +104,6 @@ function edgeRegions(state: StackState): readonly [StoreRegion, StoreRegion] {
     return { name: region, url: `http://${proxy.listen.host}:${proxy.listen.port}` };
   };
   return [edge('a'), edge('b')];
-}
-
-async function loadTraffic(
-  scenario: Scenario,
-  seed: number,
-): Promise<{
-  header: RecordingHeader;
-  events: Iterable<RecordingEvent>;
-  catalog: ReturnType<typeof profileCatalog>;
-}> {
-  const traffic = scenario.traffic;
-  if ('profile' in traffic) {
-    const options = {
-      profile: traffic.profile,
-      durationS: Math.max(1, Math.round(traffic.duration / 1_000)),
-      stores: traffic.stores,
-      skus: traffic.skus,
-    };
-    const recording = generateRecording({ ...options, seed });
-    return {
-      header: recording.header,
-      events: recording.events,
-      catalog: profileCatalog(scenario, options, seed),
-    };
-  }
-  const { header, events } = await readRecording(traffic.recording);
-  return { header, events, catalog: recordingCatalog(scenario, events) };
-}
-
-function planOptions(scenario: Scenario, speed: number): PlanOptions {
-  const traffic = scenario.traffic;
-  const fleets = scenario.fleets;
-  return {
-    speed,
-    ...('recording' in traffic && traffic.window
-      ? {
-          window: {
-            fromMs: traffic.window.from,
-            ...(traffic.window.to === undefined ? {} : { toMs: traffic.window.to }),
-          },
-        }
-      : {}),
-    ...('recording' in traffic && traffic.maxIdleGap !== undefined
-      ? { maxIdleGapMs: traffic.maxIdleGap }
-      : {}),
-    devices: {
-      ...(fleets.web ? { webShoppers: fleets.web.shoppers } : {}),
-      ...(fleets.pos ? { posLanesPerStore: fleets.pos.lanesPerStore } : {}),
-      ...(fleets.rfid ? { rfidReadersPerStore: fleets.rfid.readersPerStore } : {}),
-      ...(fleets.scanners ? { scannersPerStore: fleets.scanners.perStore } : {}),
-    },
-  };
 }
 
 /** Each store's POS uplink when the stack has them (pos-uplink-N, then region b's edge). */
@@ -198,7 +145,7 @@ function fleetClient(
         : {}),
     },
     // Assumption: a quarter of checkouts are preceded by a stock read (bots skip browsing).
-    web: { stockReads: { rate: 0.25 } },
+    web: { stockReads: { rate: WEB_STOCK_READ_RATE } },
     webhook: {
       ...(f.webhooks ? { duplicateRate: f.webhooks.duplicateRate, reorderRate: f.webhooks.reorderRate } : {}),
     },
@@ -213,6 +160,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   const seed = options.seed ?? scenario.seed;
   const speed = options.speed ?? scenario.speed;
   const runId = options.runId ?? newRunId(scenario.name);
+  const engine = options.engine ?? 'node';
   const runDir = resolve(options.outDir ?? 'reports', runId);
   const log = options.log ?? (() => {});
   const started = performance.now();
@@ -250,7 +198,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     seed,
     speed,
     defect: options.stack === 'local' ? (options.defect ?? null) : null,
-    engine: 'node',
+    engine,
     stack: options.stack,
     versions: {
       peakdrill: PEAKDRILL_VERSION,
@@ -258,6 +206,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       postgres: String(TOOLCHAIN.postgres.major),
       kafka: TOOLCHAIN.kafka.version,
       toxiproxy: TOOLCHAIN.toxiproxy.version,
+      ...(engine === 'k6' ? { k6: TOOLCHAIN.k6.version } : {}),
     },
     startedAt: new Date().toISOString(),
     status: 'running',
@@ -344,7 +293,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
 
     // ---- seed ---------------------------------------------------------------
     setPhase('seeding');
-    const { header, events, catalog } = await loadTraffic(scenario, seed);
+    const { plan, catalog } = await planScenario(scenario, { seed, speed });
     await writeJsonAtomically(runFile(runDir, 'catalog'), catalog.catalog);
     const primary = await findPrimary(regions);
     const admin = new StoreClient(primary.url, { timeoutMs: 60_000 });
@@ -356,8 +305,12 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       if (seeded.status >= 300)
         throw storeAdminError(primary, 'POST /admin/seed', seeded.status, seeded.text);
     }
-    const plan: ReplayPlan = planRecording(header, events, planOptions(scenario, speed));
-    log(`planned ${plan.ops.length} ops over ${Math.round(plan.durationMs / 100) / 10} s`);
+    // The k6 engine takes the HTTP devices; Kafka-speaking ones stay on the node engine.
+    const split = engine === 'k6' ? splitByEngine(plan.ops) : { k6: [], node: plan.ops };
+    log(
+      `planned ${plan.ops.length} ops over ${Math.round(plan.durationMs / 100) / 10} s` +
+        (engine === 'k6' ? ` (${split.k6.length} on k6, ${split.node.length} on the node engine)` : ''),
+    );
 
     // ---- run ----------------------------------------------------------------
     const tally = new RunTally(history, {
@@ -409,8 +362,11 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
 
     setPhase('running');
     for (const p of probes) p.start();
-    const startAtNs = clock.nowNs() + PROBE_LEAD_MS * 1e6;
-    fleet.setPlanOrigin(performance.now() + PROBE_LEAD_MS);
+    // k6 takes a few seconds to start: plan time 0 leaves it room, on both clocks.
+    const leadMs = engine === 'k6' ? K6_LEAD_MS : PROBE_LEAD_MS;
+    const startAtNs = clock.nowNs() + leadMs * 1e6;
+    const planStartWallMs = Date.now() + leadMs;
+    fleet.setPlanOrigin(performance.now() + leadMs);
     const scheduler = new OpenModelScheduler(fleet, {
       runId,
       clock,
@@ -450,7 +406,46 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
         abort.abort(error);
         return [];
       });
-      stats = await scheduler.run(fleet.plan(plan.ops));
+      const k6Run =
+        engine === 'k6'
+          ? runK6Engine({
+              plan: buildK6Plan(split.k6, {
+                seed,
+                web: { stockReads: { rate: WEB_STOCK_READ_RATE } },
+                webhook: {
+                  ...(scenario.fleets.webhooks
+                    ? {
+                        duplicateRate: scenario.fleets.webhooks.duplicateRate,
+                        reorderRate: scenario.fleets.webhooks.reorderRate,
+                      }
+                    : {}),
+                },
+                maxTimeoutMs: OP_TIMEOUT_MS,
+              }),
+              scriptOptions: { scenario: scenario.name, assertions: scenario.assertions },
+              runId,
+              historyPath: join(runDir, 'history-k6.ndjson'),
+              workDir: join(runDir, 'k6'),
+              baseUrls: regions.map((r) => r.url),
+              clock,
+              planStartWallMs,
+              signal: abort.signal,
+              graceMs: ABORT_GRACE_MS + 1_000,
+              tap: (entry) => tally.observe(entry),
+              env: options.env ?? process.env,
+            })
+          : undefined;
+      const [nodeStats, k6Result] = await Promise.all([scheduler.run(fleet.plan(split.node)), k6Run]);
+      stats = nodeStats;
+      if (k6Result !== undefined) {
+        log(
+          `k6: ${k6Result.planned} ops planned, ${k6Result.droppedIterations} dropped iterations, ` +
+            `exit ${k6Result.exitCode ?? k6Result.exitSignal}, thresholds ${k6Result.thresholdsOk ? 'ok' : 'crossed'}; ` +
+            `latency p99 ${k6Result.latencyP99Ms} ms`,
+        );
+        if (k6Result.status !== 'completed')
+          fail('error', `k6 engine: ${k6Result.reason ?? k6Result.status}`);
+      }
       setPhase('healing');
       await faults;
       if (!abort.signal.aborted) await sleepUnlessAborted(PROBE_TAIL_MS, abort.signal);

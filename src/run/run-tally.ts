@@ -29,6 +29,11 @@ export class RunTally implements HistorySink {
 
   append(entry: HistoryEntry): void {
     this.inner.append(entry);
+    this.observe(entry);
+  }
+
+  /** Counts an entry written elsewhere (e.g. the k6 engine's own history). */
+  observe(entry: HistoryEntry): void {
     switch (entry.type) {
       case 'ok':
       case 'fail':

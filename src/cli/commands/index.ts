@@ -5,6 +5,7 @@ import { doctorCommand } from './doctor-command.ts';
 import { faultsCommand } from './faults-command.ts';
 import { generateCommand } from './generate-command.ts';
 import { inspectCommand } from './inspect-command.ts';
+import { k6Command } from './k6-command.ts';
 import { reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
 import { selftestCommand } from './selftest-command.ts';
@@ -22,4 +23,5 @@ export const commands: readonly RegisteredCommand[] = [
   registerCommand(faultsCommand),
   registerCommand(generateCommand),
   registerCommand(inspectCommand),
+  registerCommand(k6Command),
 ];

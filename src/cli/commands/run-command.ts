@@ -29,6 +29,7 @@ interface RunArgs {
   stackDir?: string;
   out: string;
   json: boolean;
+  engine: 'node' | 'k6';
 }
 
 export const runCommand: PeakdrillCommand<RunArgs> = {
@@ -63,6 +64,12 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         type: 'string',
         describe: 'the existing stack (with --stack existing)',
         defaultDescription: '$TMPDIR/peakdrill-<uid>/stack',
+      })
+      .option('engine', {
+        choices: ['node', 'k6'] as const,
+        default: 'node' as const,
+        describe:
+          'k6: the HTTP devices (web, POS, webhooks) run in k6 from a generated script; Kafka ones stay on node',
       })
       .option('out', { type: 'string', default: 'reports', describe: 'runs land in <out>/<run-id>/' })
       .option('json', { type: 'boolean', default: false, describe: 'print the verdict as JSON' })
@@ -107,6 +114,7 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         stack: args.stack,
         stackDir,
         outDir: args.out,
+        engine: args.engine,
         signal: controller.signal,
         env: ctx.env,
         onStatus: (s) => status.update(s),
