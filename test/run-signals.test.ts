@@ -1,7 +1,7 @@
 // `peakdrill run` interrupted while faults are active: SIGINT and SIGTERM heal
 // every fault, end the history as aborted and stop every child within 2 s;
 // after kill -9, `faults clear` heals what the run left. Real stack, real CLI.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,8 @@ describe('peakdrill run interrupted during active faults (existing stack)', () =
 describe('peakdrill run on its own local stack, interrupted', () => {
   it('SIGINT during active faults: every child of the run is gone within 2 s', async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'pd-sig-'));
+    // PostgreSQL runs as its own user when we are root: it must be able to reach the stack.
+    chmodSync(scratch, 0o755);
     const out = join(scratch, 'reports');
     const run = peakdrill(['run', SCENARIO, '--out', out], { TMPDIR: scratch });
     await untilFaultsActive(out);

@@ -34,6 +34,8 @@ export class ProbeRunner {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private stopped = false;
+  /** Cuts a sample short when the runner stops, so stopping never waits out a sample's deadline. */
+  private readonly stopping = new AbortController();
   readonly state: ProbeState = { lastOk: undefined, samples: 0, failures: 0 };
 
   constructor(spec: ProbeSpec, clock: RunClock, history: HistorySink) {
@@ -55,11 +57,15 @@ export class ProbeRunner {
     const startNs = this.clock.nowNs();
     let result: ProbeResult;
     try {
-      result = await this.spec.sample(AbortSignal.timeout(this.spec.timeoutMs));
+      result = await this.spec.sample(
+        AbortSignal.any([AbortSignal.timeout(this.spec.timeoutMs), this.stopping.signal]),
+      );
     } catch (error) {
       result = { ok: false, value: { error: (error as Error).message } };
     }
     const atNs = this.clock.nowNs();
+    // A sample cut short by stop() measured nothing: leave it out rather than record a failure.
+    if (this.stopping.signal.aborted) return;
     this.state.samples++;
     if (!result.ok) this.state.failures++;
     this.state.lastOk = result.ok;
@@ -79,6 +85,7 @@ export class ProbeRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.stopping.abort();
     await this.inFlight;
   }
 }

@@ -43,6 +43,8 @@ export const runInfoSchema = z.object({
   stack: z.enum(['local', 'existing']),
   versions: z.record(z.string(), z.string()),
   startedAt: z.iso.datetime({ offset: true }),
+  /** A sharded run: plan time 0 as a wall-clock time, set by shard 1 for every shard. */
+  planStartAt: z.iso.datetime({ offset: true }).optional(),
   endedAt: z.iso.datetime({ offset: true }).optional(),
   status: z.enum(RUN_STATUSES),
   /** Why the run ended early (aborted or error). */

@@ -6,6 +6,7 @@
 // faults are healed, the history gets its end entry, and the stack this run
 // started is stopped.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,10 +21,11 @@ import { HistoryWriter } from '../history/history-writer.ts';
 import { RunClock } from '../history/run-clock.ts';
 import { PeakdrillError } from '../model/errors.ts';
 import type { FinalState } from '../model/final-state.ts';
-import { runHeader } from '../model/history-entry.ts';
+import { runHeader, type Shard } from '../model/history-entry.ts';
 import type { Scenario } from '../model/scenario-schema.ts';
 import { readReferenceStoreState } from '../oracle/reference-store-oracle.ts';
 import { planScenario } from '../plan/scenario-plan.ts';
+import { formatShard, shardPlan } from '../plan/shard-plan.ts';
 import { ProbeRunner, type ProbeState } from '../probes/probe-runner.ts';
 import { checkoutProbe, ProbePools, propagationProbe, type StoreRegion } from '../probes/store-probes.ts';
 import { StoreClient } from '../reference-store/store-client.ts';
@@ -37,7 +39,7 @@ import type { Verdict } from '../verdict/verdict-schema.ts';
 import { AbortWatch } from './abort-rule.ts';
 import { BUSINESS_REJECTION_CODES, checkRunDirectory, writeJsonAtomically } from './check-run.ts';
 import { PROBE_PRICE_CENTS, PROBE_STORE, PROPAGATION_PROBE_SKU } from './run-catalog.ts';
-import { type RunInfo, type RunStatus, runFile } from './run-directory.ts';
+import { type RunInfo, type RunStatus, readRunJson, runFile, runInfoSchema } from './run-directory.ts';
 import { RunTally } from './run-tally.ts';
 import type { RunPhase, StatusFigures } from './status-line.ts';
 
@@ -59,6 +61,12 @@ export interface RunScenarioOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** node (default): every device on the node engine; k6: HTTP devices on k6, Kafka ones on node. */
   readonly engine?: 'node' | 'k6';
+  /**
+   * This process's part of a run spread over several (0-based). Shard 0 coordinates: it seeds,
+   * runs the faults and probes, waits for the other shards' histories and judges them all; the
+   * others only send their devices' traffic. Every shard needs the same runId, outDir and stack.
+   */
+  readonly shard?: Shard | undefined;
 }
 
 export interface RunScenarioResult {
@@ -161,6 +169,17 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   const speed = options.speed ?? scenario.speed;
   const runId = options.runId ?? newRunId(scenario.name);
   const engine = options.engine ?? 'node';
+  const shard = options.shard !== undefined && options.shard.count > 1 ? options.shard : undefined;
+  const worker = shard !== undefined && shard.index > 0;
+  if (shard !== undefined && (options.stack !== 'existing' || options.runId === undefined)) {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_USAGE',
+      'a sharded run needs --stack existing and a shared --run-id',
+      {
+        hint: 'start the stack once (`peakdrill stack up`), then run every shard with the same --run-id and --out',
+      },
+    );
+  }
   const runDir = resolve(options.outDir ?? 'reports', runId);
   const log = options.log ?? (() => {});
   const started = performance.now();
@@ -211,8 +230,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     startedAt: new Date().toISOString(),
     status: 'running',
   };
-  await writeJsonAtomically(runFile(runDir, 'scenario'), { ...scenario, seed, speed });
-  await writeJsonAtomically(runFile(runDir, 'run'), info);
+  if (!worker) {
+    await writeJsonAtomically(runFile(runDir, 'scenario'), { ...scenario, seed, speed });
+    await writeJsonAtomically(runFile(runDir, 'run'), info);
+  }
 
   let status: RunStatus = 'completed';
   let reason: string | undefined;
@@ -245,8 +266,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     // The history exists from the start: a run that fails before its traffic still
     // leaves one (header, then `end` with the reason), and so a verdict of error.
     clock = new RunClock();
-    history = await HistoryWriter.open(runFile(runDir, 'history'));
-    history.append(runHeader({ runId, startedAt: clock.startedAt, t0: clock.t0 }));
+    const historyPath = worker
+      ? join(runDir, `history-shard-${shard.index + 1}.ndjson`)
+      : runFile(runDir, 'history');
+    history = await HistoryWriter.open(historyPath);
+    history.append(
+      runHeader({ runId, startedAt: clock.startedAt, t0: clock.t0, ...(shard ? { shard } : {}) }),
+    );
 
     // ---- stack --------------------------------------------------------------
     setPhase('starting stack');
@@ -286,29 +312,35 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     }
     secrets.push(state.secrets.pgPassword);
     regions = edgeRegions(state);
-    nemesis = Nemesis.forStack(stackDir, { runTag: runId });
-    const left = await nemesis.clearLeftovers();
-    if (left.length > 0) log(`healed faults an earlier run left behind: ${left.join(', ')}`);
+    // Only the coordinator touches faults: another shard's clear would heal its live ones.
+    if (!worker) {
+      nemesis = Nemesis.forStack(stackDir, { runTag: runId });
+      const left = await nemesis.clearLeftovers();
+      if (left.length > 0) log(`healed faults an earlier run left behind: ${left.join(', ')}`);
+    }
     if (abort.signal.aborted) throw abort.signal.reason;
 
     // ---- seed ---------------------------------------------------------------
     setPhase('seeding');
     const { plan, catalog } = await planScenario(scenario, { seed, speed });
-    await writeJsonAtomically(runFile(runDir, 'catalog'), catalog.catalog);
-    const primary = await findPrimary(regions);
-    const admin = new StoreClient(primary.url, { timeoutMs: 60_000 });
-    // A stack that ran before holds its sales: start each run from the same books.
-    const reset = await admin.reset();
-    if (reset.status >= 300) throw storeAdminError(primary, 'POST /admin/reset', reset.status, reset.text);
-    for (let i = 0; i < catalog.seed.length; i += 5_000) {
-      const seeded = await admin.seed(catalog.seed.slice(i, i + 5_000) as never);
-      if (seeded.status >= 300)
-        throw storeAdminError(primary, 'POST /admin/seed', seeded.status, seeded.text);
+    if (!worker) {
+      await writeJsonAtomically(runFile(runDir, 'catalog'), catalog.catalog);
+      const primary = await findPrimary(regions);
+      const admin = new StoreClient(primary.url, { timeoutMs: 60_000 });
+      // A stack that ran before holds its sales: start each run from the same books.
+      const reset = await admin.reset();
+      if (reset.status >= 300) throw storeAdminError(primary, 'POST /admin/reset', reset.status, reset.text);
+      for (let i = 0; i < catalog.seed.length; i += 5_000) {
+        const seeded = await admin.seed(catalog.seed.slice(i, i + 5_000) as never);
+        if (seeded.status >= 300)
+          throw storeAdminError(primary, 'POST /admin/seed', seeded.status, seeded.text);
+      }
     }
+    const shardOps = shard === undefined ? plan.ops : shardPlan(plan.ops, shard);
     // The k6 engine takes the HTTP devices; Kafka-speaking ones stay on the node engine.
-    const split = engine === 'k6' ? splitByEngine(plan.ops) : { k6: [], node: plan.ops };
+    const split = engine === 'k6' ? splitByEngine(shardOps) : { k6: [], node: shardOps };
     log(
-      `planned ${plan.ops.length} ops over ${Math.round(plan.durationMs / 100) / 10} s` +
+      `planned ${shardOps.length} ops${shard ? ` (shard ${formatShard(shard)} of ${plan.ops.length})` : ''} over ${Math.round(plan.durationMs / 100) / 10} s` +
         (engine === 'k6' ? ` (${split.k6.length} on k6, ${split.node.length} on the node engine)` : ''),
     );
 
@@ -328,47 +360,56 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       store: PROBE_STORE,
       priceCents: PROBE_PRICE_CENTS,
     };
-    for (const region of regions) {
-      const runner = new ProbeRunner(
-        checkoutProbe({
+    if (!worker) {
+      for (const region of regions) {
+        const runner = new ProbeRunner(
+          checkoutProbe({
+            runId,
+            region,
+            checkout: probeCheckout,
+            pools,
+            everyMs: scenario.probes.checkout.every,
+          }),
+          clock,
+          tally,
+        );
+        probes.push(runner);
+        probeStates.set(`checkout-${region.name}`, runner.state);
+      }
+      const propagation = new ProbeRunner(
+        propagationProbe({
           runId,
-          region,
-          checkout: probeCheckout,
+          regions,
+          checkout: { ...probeCheckout, sku: PROPAGATION_PROBE_SKU },
           pools,
-          everyMs: scenario.probes.checkout.every,
+          clock,
+          everyMs: scenario.probes.propagation.every,
         }),
         clock,
         tally,
       );
-      probes.push(runner);
-      probeStates.set(`checkout-${region.name}`, runner.state);
+      probes.push(propagation);
+      probeStates.set('propagation', propagation.state);
+      // A `while` condition on "checkout" means: the checkout probe of any region.
+      probeStates.set('checkout', anyRegion(regions.map((r) => probeStates.get(`checkout-${r.name}`)!)));
     }
-    const propagation = new ProbeRunner(
-      propagationProbe({
-        runId,
-        regions,
-        checkout: { ...probeCheckout, sku: PROPAGATION_PROBE_SKU },
-        pools,
-        clock,
-        everyMs: scenario.probes.propagation.every,
-      }),
-      clock,
-      tally,
-    );
-    probes.push(propagation);
-    probeStates.set('propagation', propagation.state);
-    // A `while` condition on "checkout" means: the checkout probe of any region.
-    probeStates.set('checkout', anyRegion(regions.map((r) => probeStates.get(`checkout-${r.name}`)!)));
 
     setPhase('running');
     for (const p of probes) p.start();
     // k6 takes a few seconds to start: plan time 0 leaves it room, on both clocks.
-    const leadMs = engine === 'k6' ? K6_LEAD_MS : PROBE_LEAD_MS;
-    const startAtNs = clock.nowNs() + leadMs * 1e6;
+    // Shards meet at one wall-clock plan time 0, which the coordinator writes in run.json.
+    let leadMs = engine === 'k6' || shard !== undefined ? K6_LEAD_MS : PROBE_LEAD_MS;
+    if (worker) leadMs = (await coordinatorPlanStart(runDir, abort.signal)) - Date.now();
     const planStartWallMs = Date.now() + leadMs;
+    if (shard !== undefined && !worker) {
+      info.planStartAt = new Date(planStartWallMs).toISOString();
+      await writeJsonAtomically(runFile(runDir, 'run'), info);
+    }
+    const startAtNs = clock.nowNs() + Math.max(0, leadMs) * 1e6;
     fleet.setPlanOrigin(performance.now() + leadMs);
     const scheduler = new OpenModelScheduler(fleet, {
       runId,
+      ...(shard ? { shard } : {}),
       clock,
       history: tally,
       startAtNs,
@@ -392,8 +433,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     abortTimer.unref();
     let stats: SchedulerStats | undefined;
     try {
-      const faults = runFaultSchedule(scenario.faults, {
-        nemesis,
+      const faults = runFaultSchedule(worker || nemesis === undefined ? [] : scenario.faults, {
+        nemesis: nemesis as Nemesis,
         clock,
         history: tally,
         startNs: startAtNs,
@@ -424,7 +465,11 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
               }),
               scriptOptions: { scenario: scenario.name, assertions: scenario.assertions },
               runId,
-              historyPath: join(runDir, 'history-k6.ndjson'),
+              ...(shard ? { shard } : {}),
+              historyPath: join(
+                runDir,
+                shard ? `history-k6-shard-${shard.index + 1}.ndjson` : 'history-k6.ndjson',
+              ),
               workDir: join(runDir, 'k6'),
               baseUrls: regions.map((r) => r.url),
               clock,
@@ -453,7 +498,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       clearInterval(abortTimer);
       await Promise.all(probes.map((p) => p.stop()));
       // Belt and braces: anything the schedule did not stop (it heals in its own finally).
-      const errors = await nemesis.healAll();
+      const errors = (await nemesis?.healAll()) ?? [];
       if (errors.length > 0)
         fail('error', `healing faults failed: ${errors.map((e) => e.message).join('; ')}`);
     }
@@ -462,11 +507,18 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
         `latency p99 ${stats.latencyP99Ms} ms; fleet ${JSON.stringify(fleet.stats())}`,
     );
 
-    // ---- oracle ---------------------------------------------------------------
-    setPhase('settling');
-    const finalState = await settledState(regions, log);
-    setPhase('reading state');
-    await writeJsonAtomically(runFile(runDir, 'state'), finalState);
+    // An aborted run stops here: its verdict is error whatever the store holds, and the
+    // stack must come down within seconds.
+    if (abort.signal.aborted) throw abort.signal.reason ?? new Error('aborted');
+
+    // ---- oracle (the coordinator, once every shard has ended) -------------------
+    if (!worker) {
+      if (shard !== undefined) await untilShardsEnd(runDir, shard.count, abort.signal);
+      setPhase('settling');
+      const finalState = await settledState(regions, log);
+      setPhase('reading state');
+      await writeJsonAtomically(runFile(runDir, 'state'), finalState);
+    }
   } catch (error) {
     if (abort.signal.aborted && status !== 'completed') {
       // The abort is the story; the error is how it surfaced.
@@ -495,6 +547,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     }
   }
 
+  if (worker) {
+    // The coordinator (shard 1) judges every shard's history together.
+    setPhase('done');
+    clearInterval(statusTimer);
+    return { runId, runDir, status, reason };
+  }
+
   // ---- verdict and reports (also for a run that did not finish: its verdict is error) --
   info.status = status;
   info.endedAt = new Date().toISOString();
@@ -519,6 +578,49 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
 }
 
 const PEAKDRILL_VERSION = '0.1.0';
+/** How long shards wait for each other (the coordinator's plan start; the others' ends). */
+const SHARD_WAIT_MS = 180_000;
+
+/** A shard other than the first waits for the coordinator to seed and set plan time 0. */
+async function coordinatorPlanStart(runDir: string, signal: AbortSignal): Promise<number> {
+  const deadline = Date.now() + SHARD_WAIT_MS;
+  while (!signal.aborted && Date.now() < deadline) {
+    const info = readRunJson(runDir, 'run', runInfoSchema);
+    if (info?.planStartAt !== undefined) return Date.parse(info.planStartAt);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new PeakdrillError(
+    'PEAKDRILL_ERR_UNREACHABLE',
+    `shard 1 (the coordinator) did not start the run in ${runDir} within ${SHARD_WAIT_MS / 1_000} s`,
+    { hint: 'start shard 1/n with the same --run-id and --out; it seeds the store and sets the start time' },
+  );
+}
+
+/** The coordinator waits until every other shard's history has its end entry. */
+async function untilShardsEnd(runDir: string, count: number, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + SHARD_WAIT_MS;
+  const pending = () =>
+    Array.from({ length: count - 1 }, (_, i) => join(runDir, `history-shard-${i + 2}.ndjson`)).filter(
+      (path) => {
+        try {
+          return !/"type":"end"/.test(readFileSync(path, 'utf8').slice(-2_000));
+        } catch {
+          return true;
+        }
+      },
+    );
+  while (!signal.aborted && Date.now() < deadline) {
+    if (pending().length === 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new PeakdrillError(
+    'PEAKDRILL_ERR_UNREACHABLE',
+    `shard histories never ended: ${pending().join(', ')}`,
+    {
+      hint: 'every shard 2/n … n/n must run with the same --run-id and --out; see their own output',
+    },
+  );
+}
 /** The store applies Kafka scans and replicates asynchronously: read until two reads agree. */
 const SETTLE_MAX_MS = 20_000;
 const SETTLE_EVERY_MS = 1_000;

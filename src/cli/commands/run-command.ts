@@ -6,6 +6,7 @@
 import { relative } from 'node:path';
 import { Nemesis } from '../../faults/nemesis.ts';
 import { loadScenario } from '../../model/scenario-loader.ts';
+import { parseShard } from '../../plan/shard-plan.ts';
 import { DEFECT_NAMES } from '../../reference-store/defects.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 import { StatusLine } from '../../run/status-line.ts';
@@ -30,6 +31,8 @@ interface RunArgs {
   out: string;
   json: boolean;
   engine: 'node' | 'k6';
+  shard?: string;
+  runId?: string;
 }
 
 export const runCommand: PeakdrillCommand<RunArgs> = {
@@ -72,6 +75,15 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
           'k6: the HTTP devices (web, POS, webhooks) run in k6 from a generated script; Kafka ones stay on node',
       })
       .option('out', { type: 'string', default: 'reports', describe: 'runs land in <out>/<run-id>/' })
+      .option('shard', {
+        type: 'string',
+        describe:
+          'run shard i of n (e.g. 1/2 and 2/2, each in its own process or machine, with --stack existing and one --run-id); shard 1 seeds, runs faults and probes and writes the verdict of all',
+      })
+      .option('run-id', {
+        type: 'string',
+        describe: 'the run id (default: <scenario>-<time>-<random>); shards share one',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the verdict as JSON' })
       .check((a) => {
         if (a.speed !== undefined && !(a.speed > 0)) throw new Error('--speed must be a number above 0');
@@ -115,6 +127,8 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         stackDir,
         outDir: args.out,
         engine: args.engine,
+        shard: args.shard === undefined ? undefined : parseShard(args.shard),
+        runId: args.runId,
         signal: controller.signal,
         env: ctx.env,
         onStatus: (s) => status.update(s),
@@ -129,6 +143,13 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
       status.finish();
     }
     const where = relative(ctx.cwd, result.runDir) || result.runDir;
+    const worker = args.shard !== undefined && parseShard(args.shard).index > 0;
+    if (worker) {
+      ctx.stdout.write(
+        `shard ${args.shard}: traffic ${result.status}${result.reason ? ` (${result.reason})` : ''}; shard 1/${parseShard(args.shard!).count} writes the verdict in ${where}\n`,
+      );
+      return result.status === 'completed' ? EXIT_OK : EXIT_ERROR;
+    }
     if (args.json) {
       printJson(
         ctx,
