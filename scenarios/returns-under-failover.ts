@@ -8,7 +8,8 @@ export default defineScenario({
   description: 'Returns and exchanges with multi-tender refunds across a failover',
   traffic: { profile: 'returns-wave', duration: '10m', stores: 20, skus: 2_000 },
   speed: 10,
-  fleets: { pos: { lanesPerStore: 2 }, web: { shoppers: 50 } },
+  // One return in five is double-tapped at the till: two refunds of one return race.
+  fleets: { pos: { lanesPerStore: 2, doubleSubmitRate: 0.2 }, web: { shoppers: 50 } },
   faults: [{ name: 'lose-region-a', fault: { kind: 'region-loss', target: 'a' }, at: '4m', for: '2m' }],
   assertions: {
     refund_over_tender: '==0',

@@ -15,6 +15,20 @@ export default defineScenario({
     // pos-uplink-1 carries every fifth store (S001, S006, …): 20% of stores go offline
     // while the region and the other stores trade on (src/stack/pos-uplinks.ts).
     { name: 'uplink-down', fault: { kind: 'partition', target: 'pos-uplink-1' }, at: '2m', for: '5m' },
+    // As the uplink comes back it is lossy: half its connections deliver requests but hold
+    // the answers, so tills upload their offline batches again. A sale must apply once.
+    {
+      name: 'lossy-uplink',
+      fault: {
+        kind: 'timeout',
+        target: 'pos-uplink-1',
+        timeout: '0s',
+        direction: 'downstream',
+        toxicity: 0.5,
+      },
+      after: 'uplink-down',
+      for: '1m',
+    },
   ],
   assertions: {
     offline_sales_lost: '==0',

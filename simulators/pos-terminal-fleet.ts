@@ -21,6 +21,8 @@ import {
   type OfflineLimits,
   OfflineQueue,
 } from './pos-offline-queue.ts';
+import { RetryChain, type RetryPolicy } from './retry-chain.ts';
+import { draw } from './seeded-draw.ts';
 import { checkoutOk, completionOf, isUnavailable, offlineSyncOk, returnOk } from './store-answers.ts';
 import { StoreHttp } from './store-http.ts';
 import { checkoutRequest, resolveOrder, returnPath, returnRequest } from './store-requests.ts';
@@ -43,6 +45,17 @@ export interface PosTerminalOptions {
   readonly prices?: ReadonlyMap<string, number> | ((sku: string) => number | undefined);
   /** After an uplink failure, sales go straight offline for this long before the uplink is tried again (default 5 s). */
   readonly retryOnlineAfterMs?: number;
+  /**
+   * A return whose answer never came is re-rung by the cashier as a new transaction (a new
+   * idempotency key) this long after it was given up on; 0 = never (default 100 ms, at most once).
+   */
+  readonly reringReturnAfterMs?: number;
+  /**
+   * Share of returns the cashier submits twice at once (a double tap on a slow till: two
+   * transactions, two idempotency keys). Seeded per return; default 0.
+   */
+  readonly doubleSubmitRate?: number;
+  readonly seed?: number;
   /** First upload attempt this long after the first offline sale (default 1 s). */
   readonly syncAfterMs?: number;
   /** Between failed uploads (default 2 s). */
@@ -51,6 +64,28 @@ export interface PosTerminalOptions {
   readonly maxBatchSales?: number;
   /** Makes batch ids unique per run (default: random). */
   readonly batchTag?: string;
+}
+
+/** A return submitted a second time under its own key, once. */
+class SecondTap implements FollowUpItem {
+  private taken = false;
+  private readonly device: string;
+  private readonly value: ReturnInvokeValue;
+
+  constructor(device: string, value: ReturnInvokeValue) {
+    this.device = device;
+    this.value = value;
+  }
+
+  takeFollowUp(): FollowUpOp | null {
+    if (this.taken) return null;
+    this.taken = true;
+    return {
+      f: OP.return,
+      process: this.device,
+      value: { ...this.value, idempotencyKey: `${this.value.idempotencyKey}~tap2` },
+    };
+  }
 }
 
 class PosLane implements FollowUpItem {
@@ -100,6 +135,11 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
   private readonly limits: OfflineLimits | false;
   private readonly priceOf: (sku: string) => number | undefined;
   private readonly retryOnlineAfterMs: number;
+  private readonly rering: RetryPolicy | undefined;
+  private readonly doubleSubmitRate: number;
+  private readonly seed: number;
+  /** Return chains by op value: a re-rung return's new value finds its chain here. */
+  private readonly returnChains = new WeakMap<object, RetryChain>();
   private readonly syncAfterMs: number;
   private readonly syncRetryMs: number;
   private readonly maxBatchSales: number;
@@ -121,6 +161,21 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
           ? prices
           : (sku) => prices.get(sku);
     this.retryOnlineAfterMs = options.retryOnlineAfterMs ?? 5_000;
+    this.doubleSubmitRate = options.doubleSubmitRate ?? 0;
+    this.seed = options.seed ?? 1;
+    const reringAfterMs = options.reringReturnAfterMs ?? 100;
+    this.rering =
+      reringAfterMs > 0
+        ? {
+            maxAttempts: 2,
+            backoffMs: reringAfterMs,
+            attemptTimeoutMs: this.timeoutMs,
+            rekey: (value, attempt) => ({
+              ...(value as ReturnInvokeValue),
+              idempotencyKey: `${(value as ReturnInvokeValue).idempotencyKey}~rering${attempt}`,
+            }),
+          }
+        : undefined;
     this.syncAfterMs = options.syncAfterMs ?? 1_000;
     this.syncRetryMs = options.syncRetryMs ?? 2_000;
     this.maxBatchSales = Math.min(500, options.maxBatchSales ?? 500);
@@ -269,6 +324,24 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
   }
 
   private async takeBack(lane: PosLane, value: ReturnInvokeValue, timeoutMs: number): Promise<Completion> {
+    // A till that gets no answer re-rings the return as a new transaction: the store must
+    // not refund twice, even while the first attempt is still being processed.
+    let chain = this.returnChains.get(value);
+    if (chain === undefined && this.rering !== undefined) {
+      chain = new RetryChain(lane.device, OP.return, value, this.rering);
+      chain.onFollowUpValue = (next, c) => this.returnChains.set(next as object, c);
+      this.returnChains.set(value, chain);
+    }
+    if (chain !== undefined && chain.attempts > 0) this.ctx.count('pos.returns-rerung');
+    const ticket = chain?.started(this.ctx);
+    const first = chain === undefined || chain.attempts === 1;
+    if (first && !value.idempotencyKey.includes('~') && this.doubleSubmitRate > 0) {
+      if (draw(this.seed, 'double-submit', value.idempotencyKey) < this.doubleSubmitRate) {
+        // The second tap goes out at once, as its own op, while this one is in flight.
+        this.ctx.count('pos.returns-double-submitted');
+        this.ctx.followUp(new SecondTap(lane.device, value), this.ctx.nowPlanMs(), 0);
+      }
+    }
     // Returns need the original order: there is no offline mode for them.
     const outcome = await lane.http.request(
       'POST',
@@ -278,7 +351,9 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
       timeoutMs,
     );
     if (outcome.kind !== 'answer') lane.offlineUntil = performance.now() + this.retryOnlineAfterMs;
-    return completionOf(outcome, returnOk);
+    const done = completionOf(outcome, returnOk);
+    chain?.settled(this.ctx, done.type === 'info', ticket);
+    return done;
   }
 
   private async upload(lane: PosLane, value: OfflineSyncInvokeValue, timeoutMs: number): Promise<Completion> {

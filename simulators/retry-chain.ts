@@ -11,6 +11,11 @@ export interface RetryPolicy {
   readonly backoffMs: number;
   /** How long one attempt can take at most (the device's own timeout). */
   readonly attemptTimeoutMs: number;
+  /**
+   * A retry under a new identity (a till that re-rings a return as a new transaction, new
+   * idempotency key): the value of attempt `n` (2 for the first retry). Default: the same value.
+   */
+  readonly rekey?: (value: unknown, attempt: number) => unknown;
 }
 
 export class RetryChain implements FollowUpItem {
@@ -59,9 +64,16 @@ export class RetryChain implements FollowUpItem {
   }
 
   takeFollowUp(gen: number): FollowUpOp | null {
-    if (gen !== this.gen || gen === this.plannedGen || this.inFlight > 0 || !this.retryable) return null;
+    // A re-keyed retry does not wait for the attempt in flight: the till gave up on it.
+    const waiting = this.inFlight > 0 && this.policy.rekey === undefined;
+    if (gen !== this.gen || gen === this.plannedGen || waiting || !this.retryable) return null;
     if (this.attempts >= this.policy.maxAttempts) return null;
     this.plannedGen = gen;
-    return { f: this.f, process: this.device, value: this.value };
+    const value = this.policy.rekey ? this.policy.rekey(this.value, this.attempts + 1) : this.value;
+    this.onFollowUpValue?.(value, this);
+    return { f: this.f, process: this.device, value };
   }
+
+  /** Told each follow-up's value, so a fleet can find the chain again from a re-keyed op. */
+  onFollowUpValue: ((value: unknown, chain: RetryChain) => void) | undefined;
 }

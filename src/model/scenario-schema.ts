@@ -104,6 +104,8 @@ const fleetsSchema = z.strictObject({
   pos: z
     .strictObject({
       lanesPerStore: z.number().int().min(1),
+      /** Share of returns a cashier submits twice at once (two transactions, two keys). */
+      doubleSubmitRate: z.number().min(0).max(1).default(0),
       offline: z
         .strictObject({
           maxSaleCents: z.number().int().min(0),

@@ -142,6 +142,8 @@ function fleetClient(
     pos: {
       prices,
       uplinkOf,
+      seed,
+      doubleSubmitRate: f.pos?.doubleSubmitRate ?? 0,
       ...(f.pos?.offline
         ? {
             offline: {
