@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { posUplinkNames } from '../src/stack/pos-uplinks.ts';
 import { alive, peakdrill, processesMentioning } from './support/cli.ts';
 import { tempStackDir } from './support/stack-fixture.ts';
 
@@ -25,14 +26,9 @@ describe('peakdrill stack up / down (CLI)', () => {
     expect(Object.keys(state.endpoints)).toEqual(
       expect.arrayContaining(['toxiproxy', 'postgres-a', 'postgres-b', 'kafka']),
     );
-    expect(state.proxies.map((p: { name: string }) => p.name).sort()).toEqual([
-      'db-a',
-      'db-b',
-      'edge-a',
-      'edge-b',
-      'kafka',
-      'repl-ab',
-    ]);
+    expect(state.proxies.map((p: { name: string }) => p.name).sort()).toEqual(
+      ['db-a', 'db-b', 'edge-a', 'edge-b', 'kafka', 'repl-ab', ...posUplinkNames()].sort(),
+    );
     expect(state.defect).toBe('webhook-no-dedupe');
     const edgeA = state.proxies.find((p: { name: string }) => p.name === 'edge-a').listen;
     const health = (await (await fetch(`http://${edgeA.host}:${edgeA.port}/health`)).json()) as Record<
@@ -161,7 +157,7 @@ describe('bad input is a clear error with exit code 2', () => {
     expect(r.stderr).toMatch(/PEAKDRILL_ERR_MISSING_TOOL/);
   });
 
-  it('doctor --json reports all four tools found after setup', async () => {
+  it('doctor --json reports every tool found after setup (the four stack tools and chromium)', async () => {
     const r = await peakdrill(['doctor', '--json']).done;
     expect(r.code, r.stdout).toBe(0);
     const tools = JSON.parse(r.stdout).tools as {
@@ -170,7 +166,7 @@ describe('bad input is a clear error with exit code 2', () => {
       version: string;
       path: string;
     }[];
-    expect(tools.map((t) => t.name)).toEqual(['postgres', 'kafka', 'toxiproxy', 'k6']);
+    expect(tools.map((t) => t.name)).toEqual(['postgres', 'kafka', 'toxiproxy', 'k6', 'chromium']);
     for (const t of tools) {
       expect(t.found, t.name).toBe(true);
       expect(t.version, t.name).toBeTruthy();
