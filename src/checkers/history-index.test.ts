@@ -19,8 +19,8 @@ describe('history index', () => {
     const d = h.op('read-stock', { sku: 'A' }, { at: 3, pending: true });
     const idx = h.index();
     expect(idx.opCount).toBe(4);
-    expect([...idx.opsOf('checkout')].map((i) => idx.opIds[i])).toEqual([a, b, c]);
-    expect([...idx.opsOf('read-stock')].map((i) => idx.opIds[i])).toEqual([d]);
+    expect([...idx.opsOf('checkout')].map((i) => idx.opId(i))).toEqual([a, b, c]);
+    expect([...idx.opsOf('read-stock')].map((i) => idx.opId(i))).toEqual([d]);
     expect([...idx.opStatus]).toEqual([OP_OK, OP_FAIL, OP_INFO, OP_PENDING]);
     expect(idx.latencyMs[0]).toBe(5);
     expect(Number.isNaN(idx.completeNs[3]!)).toBe(true);

@@ -3,10 +3,11 @@
 // windows, probe series and the few facts per op the checkers need (keys, ids,
 // EPCs, sequences, refunds). Linear, and no op value is kept whole.
 
-import { readHistory } from '../history/history-reader.ts';
+import { type HistoryReadSink, readHistory } from '../history/history-reader.ts';
+import type { CompiledProjection } from '../history/json-scan.ts';
 import type { HistoryEntry, RunHeaderEntry } from '../model/history-entry.ts';
 import { OP, PROBE } from '../model/op-values.ts';
-import { Column, Interner } from './columns.ts';
+import { Column, Interner, OpIdColumn, type OpKey } from './columns.ts';
 import {
   applyOfflineSyncOk,
   type CheckoutFact,
@@ -24,9 +25,11 @@ import {
   readReturnOk,
   readWebhookInvoke,
   readWebhookOk,
+  VALUE_PROJECTIONS,
   type WebhookFact,
   type WebhookInvokeFacts,
 } from './op-facts.ts';
+import { LINE_INFO, LINE_INVOKE, LINE_OK, OpLineReader } from './op-line-reader.ts';
 
 /** Op status codes in `HistoryIndex.opStatus`. Pending = invoked, never completed: as indeterminate as info. */
 export const OP_PENDING = 0;
@@ -67,7 +70,8 @@ export interface HistoryIndex {
   /** The latest time of any entry. */
   readonly lastNs: number;
   readonly opCount: number;
-  readonly opIds: readonly string[];
+  /** The op id of op `i` (made on demand: ids are stored compactly). */
+  opId(i: number): string;
   readonly opF: Uint16Array;
   readonly opStatus: Uint8Array;
   readonly scheduledNs: Float64Array;
@@ -138,13 +142,16 @@ class ProbeBuilder {
   }
 }
 
-/** Feed entries in history order with `add`, then `finish` once. */
-export class HistoryIndexBuilder {
+/**
+ * Feed entries in history order with `add`, then `finish` once. As a reader's
+ * sink it also takes op lines straight from the file (`line`), skipping JSON.parse.
+ */
+export class HistoryIndexBuilder implements HistoryReadSink {
   private header: RunHeaderEntry | undefined;
   private endStatus: HistoryIndex['endStatus'];
   private endReason: string | undefined;
   private lastNs = 0;
-  private readonly opIds: string[] = [];
+  private readonly ops = new OpIdColumn();
   private readonly opF = new Column(Uint16Array, 4_096);
   private readonly opStatus = new Column(Uint8Array, 4_096);
   private readonly scheduledNs = new Column(Float64Array, 4_096);
@@ -154,8 +161,8 @@ export class HistoryIndexBuilder {
   private readonly errorCode = new Column(Uint16Array, 4_096);
   private readonly fs = new Interner();
   private readonly codes = new Interner();
-  /** In-flight ops only: op id → index. Kept small so memory follows concurrency, not history length. */
-  private readonly inFlight = new Map<string, number>();
+  /** In-flight ops only: op key → index. Kept small so memory follows concurrency, not history length. */
+  private readonly inFlight = new Map<OpKey, number>();
   /** Request facts of ops still in flight, by op index (an array: cheaper than a map at a million ops). */
   private readonly pendingFacts: (PendingFacts | typeof UNREADABLE | undefined)[] = [];
   private readonly openFaults: { name: string; target: string; kind: string | undefined; startNs: number }[] =
@@ -177,6 +184,7 @@ export class HistoryIndexBuilder {
   private readonly fExchange: number;
   private readonly fOfflineSync: number;
   private readonly fWebhook: number;
+  private readonly lineReader: OpLineReader;
 
   constructor() {
     this.codes.id('');
@@ -185,6 +193,38 @@ export class HistoryIndexBuilder {
     this.fExchange = this.fs.id(OP.exchange);
     this.fOfflineSync = this.fs.id(OP.offlineSync);
     this.fWebhook = this.fs.id(OP.webhook);
+    // By function id, what the fact readers read of an invoke's request and of an ok's
+    // answer; fail and info values are never read.
+    const P = VALUE_PROJECTIONS;
+    const invokes: CompiledProjection[] = [];
+    const oks: CompiledProjection[] = [];
+    invokes[this.fCheckout] = P.checkoutInvoke;
+    oks[this.fCheckout] = P.checkoutOk;
+    invokes[this.fReturn] = invokes[this.fExchange] = P.returnInvoke;
+    oks[this.fReturn] = oks[this.fExchange] = P.returnOk;
+    invokes[this.fWebhook] = P.webhookInvoke;
+    oks[this.fWebhook] = P.webhookOk;
+    invokes[this.fOfflineSync] = P.offlineSyncInvoke;
+    oks[this.fOfflineSync] = P.offlineSyncOk;
+    this.lineReader = new OpLineReader(this.ops, this.fs, this.codes, (type, f) =>
+      type === LINE_INVOKE ? invokes[f] : type === LINE_OK ? oks[f] : undefined,
+    );
+  }
+
+  /** The reader's fast path: an op line read in place, or false to have it parsed into an entry. */
+  line(s: string, start: number, end: number): boolean {
+    const r = this.lineReader;
+    if (!r.read(s, start, end)) return false;
+    if (r.type === LINE_INVOKE) this.invoke(r.key, r.f, r.value, r.scheduledNs, r.sentNs);
+    else {
+      const status = r.type === LINE_OK ? OP_OK : r.type === LINE_INFO ? OP_INFO : OP_FAIL;
+      this.complete(r.key, status, r.value, r.completedNs, r.latencyMs, r.code);
+    }
+    return true;
+  }
+
+  entry(e: HistoryEntry): void {
+    this.add(e);
   }
 
   add(e: HistoryEntry): void {
@@ -194,13 +234,18 @@ export class HistoryIndexBuilder {
         this.header ??= e;
         return;
       case 'invoke':
-        this.invoke(e.op, e.f, e.value, e.scheduledNs, e.sentNs);
+        this.invoke(this.ops.key(e.op), this.fs.id(e.f), e.value, e.scheduledNs, e.sentNs);
         return;
       case 'ok':
       case 'fail':
-      case 'info':
-        this.complete(e.op, e.type, e.value, e.completedNs, e.latencyMs, e.error?.code);
+      case 'info': {
+        // Names are interned before pairing, as the line path does, so both index alike.
+        this.fs.id(e.f);
+        const code = e.error === undefined ? 0 : this.codes.id(e.error.code);
+        const status = e.type === 'ok' ? OP_OK : e.type === 'info' ? OP_INFO : OP_FAIL;
+        this.complete(this.ops.key(e.op), status, e.value, e.completedNs, e.latencyMs, code);
         return;
+      }
       case 'drop':
         this.drops.set(e.f, (this.drops.get(e.f) ?? 0) + 1);
         this.seen(e.atNs);
@@ -223,20 +268,18 @@ export class HistoryIndexBuilder {
     if (ns > this.lastNs) this.lastNs = ns;
   }
 
-  private noteUnreadable(f: string, op: string): void {
+  private noteUnreadable(f: string, i: number): void {
     this.unreadable.set(f, (this.unreadable.get(f) ?? 0) + 1);
-    if (this.unreadableOps.length < MAX_UNREADABLE_IDS) this.unreadableOps.push(op);
+    if (this.unreadableOps.length < MAX_UNREADABLE_IDS) this.unreadableOps.push(this.ops.id(i));
   }
 
-  private invoke(op: string, f: string, value: unknown, scheduledNs: number, sentNs: number): void {
+  private invoke(op: OpKey, fi: number, value: unknown, scheduledNs: number, sentNs: number): void {
     if (this.inFlight.has(op)) {
       this.duplicateInvokes++;
       return;
     }
     this.seen(sentNs);
-    const fi = this.fs.id(f);
-    const i = this.opIds.length;
-    this.opIds.push(op);
+    const i = this.ops.push(op);
     this.opF.push(fi);
     this.opStatus.push(OP_PENDING);
     this.scheduledNs.push(scheduledNs);
@@ -258,13 +301,14 @@ export class HistoryIndexBuilder {
     this.pendingFacts.push(facts ?? (known ? UNREADABLE : undefined));
   }
 
+  /** `code`: an id in `codes`, 0 for none. */
   private complete(
-    op: string,
-    type: 'ok' | 'fail' | 'info',
+    op: OpKey,
+    status: number,
     value: unknown,
     completedNs: number,
     latencyMs: number,
-    code: string | undefined,
+    code: number,
   ): void {
     const i = this.inFlight.get(op);
     if (i === undefined) {
@@ -273,20 +317,20 @@ export class HistoryIndexBuilder {
     }
     this.inFlight.delete(op);
     this.seen(completedNs);
-    this.opStatus.set(i, type === 'ok' ? OP_OK : type === 'fail' ? OP_FAIL : OP_INFO);
+    this.opStatus.set(i, status);
     this.completeNs.set(i, completedNs);
     this.latencyMs.set(i, latencyMs);
-    if (code !== undefined) this.errorCode.set(i, this.codes.id(code));
+    if (code !== 0) this.errorCode.set(i, code);
     const facts = this.pendingFacts[i];
     if (facts === undefined) return;
     this.pendingFacts[i] = undefined;
     if (facts === UNREADABLE) {
-      if (type === 'ok') this.noteUnreadable(this.fs.names[this.opF.get(i)]!, op);
+      if (status === OP_OK) this.noteUnreadable(this.fs.names[this.opF.get(i)]!, i);
       return;
     }
     // A failed op is known not to have happened: it leaves no facts behind.
-    if (type === 'fail') return;
-    this.recordFacts(i, facts, type === 'ok' ? 'ok' : 'maybe', type === 'ok' ? value : undefined);
+    if (status === OP_FAIL) return;
+    this.recordFacts(i, facts, status === OP_OK ? 'ok' : 'maybe', status === OP_OK ? value : undefined);
   }
 
   private recordFacts(i: number, facts: PendingFacts, status: FactStatus, okValue: unknown): void {
@@ -294,7 +338,7 @@ export class HistoryIndexBuilder {
     if (fi === this.fCheckout) {
       const f = facts as CheckoutInvokeFacts;
       const ok = status === 'ok' ? readCheckoutOk(okValue) : undefined;
-      if (status === 'ok' && ok?.orderId === undefined) this.noteUnreadable(OP.checkout, this.opIds[i]!);
+      if (status === 'ok' && ok?.orderId === undefined) this.noteUnreadable(OP.checkout, i);
       this.checkouts.push({
         op: i,
         status,
@@ -306,8 +350,7 @@ export class HistoryIndexBuilder {
     } else if (fi === this.fReturn || fi === this.fExchange) {
       const f = facts as ReturnInvokeFacts;
       const ok = status === 'ok' ? readReturnOk(okValue) : undefined;
-      if (status === 'ok' && ok?.refunds === undefined)
-        this.noteUnreadable(this.fs.names[fi]!, this.opIds[i]!);
+      if (status === 'ok' && ok?.refunds === undefined) this.noteUnreadable(this.fs.names[fi]!, i);
       this.returns.push({
         op: i,
         status,
@@ -334,7 +377,7 @@ export class HistoryIndexBuilder {
     } else if (fi === this.fOfflineSync) {
       const f = facts as OfflineSyncFact;
       if (status === 'ok' && !applyOfflineSyncOk(okValue, f.sales as OfflineSaleFact[])) {
-        this.noteUnreadable(OP.offlineSync, this.opIds[i]!);
+        this.noteUnreadable(OP.offlineSync, i);
       }
       this.offlineSyncs.push({ op: i, status, batchId: f.batchId, sales: f.sales });
     }
@@ -412,8 +455,8 @@ export class HistoryIndexBuilder {
       endStatus: this.endStatus,
       endReason: this.endReason,
       lastNs: this.lastNs,
-      opCount: this.opIds.length,
-      opIds: this.opIds,
+      opCount: this.ops.length,
+      opId: this.ops.finish(),
       opF,
       opStatus: this.opStatus.finish(),
       scheduledNs: this.scheduledNs.finish(),
@@ -468,6 +511,8 @@ export async function indexHistoryAsync(entries: AsyncIterable<HistoryEntry>): P
 }
 
 /** Reads and indexes a history file in one streaming pass. */
-export function indexHistoryFile(path: string): Promise<HistoryIndex> {
-  return indexHistoryAsync(readHistory(path));
+export async function indexHistoryFile(path: string): Promise<HistoryIndex> {
+  const b = new HistoryIndexBuilder();
+  await readHistory(path).read(b);
+  return b.finish();
 }

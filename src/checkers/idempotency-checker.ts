@@ -78,12 +78,19 @@ export function idempotencyChecker(opts: IdempotencyOptions = {}): Checker {
         (r) => r.idempotencyKey,
         (key, n) => flag(`return-key:${key}`, n - 1, 'returns sharing one idempotency key', key),
       );
-      for (const e of region.webhookEvents)
-        flag(`event:${e.eventId}`, e.applications - 1, 'webhook event applied more than once', e.eventId);
-      for (const e of region.scans)
-        flag(`scan:${e.eventId}`, e.applications - 1, 'scan applied more than once', e.eventId);
-      for (const s of region.offlineSales)
-        flag(`sale:${s.saleId}`, s.applications - 1, 'offline sale applied more than once', s.saleId);
+      // The thing's name is built only for a repeat: these run over every event, scan and sale.
+      for (const e of region.webhookEvents) {
+        if (e.applications > 1)
+          flag(`event:${e.eventId}`, e.applications - 1, 'webhook event applied more than once', e.eventId);
+      }
+      for (const e of region.scans) {
+        if (e.applications > 1)
+          flag(`scan:${e.eventId}`, e.applications - 1, 'scan applied more than once', e.eventId);
+      }
+      for (const s of region.offlineSales) {
+        if (s.applications > 1)
+          flag(`sale:${s.saleId}`, s.applications - 1, 'offline sale applied more than once', s.saleId);
+      }
       // One ledger entry per webhook or scan: count per ref without building joined keys.
       const entriesOf = new Map<string, Map<string, number>>();
       for (const e of region.ledger) {

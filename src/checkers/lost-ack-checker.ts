@@ -51,13 +51,24 @@ export function lostAckChecker(): Checker {
       // Acknowledgements counted as ops; a write missing is counted once per key or sale, at its first ack,
       // and forgiven if a later ack of the same key is found (it is there after all).
       let acked = 0;
-      const missing = new Map<string, { kind: string; id: string; at: number; op: number; found: boolean }>();
+      type Missing = { kind: string; id: string; at: number; op: number; found: boolean };
+      // A map per kind, so an ack is looked up by its id alone (no joined key per ack), and a list in first-ack order.
+      const missingOfKind = new Map<string, Map<string, Missing>>();
+      const missing: Missing[] = [];
       const note = (kind: string, id: string, found: boolean, op: number) => {
         acked++;
-        const k = `${kind}\u0000${id}`;
-        const m = missing.get(k);
+        let ofKind = missingOfKind.get(kind);
+        if (ofKind === undefined) {
+          ofKind = new Map();
+          missingOfKind.set(kind, ofKind);
+        }
+        const m = ofKind.get(id);
         if (m !== undefined) m.found ||= found;
-        else if (!found) missing.set(k, { kind, id, at: history.completeNs[op]!, op, found });
+        else if (!found) {
+          const entry = { kind, id, at: history.completeNs[op]!, op, found };
+          ofKind.set(id, entry);
+          missing.push(entry);
+        }
       };
       for (const c of history.checkouts) {
         if (c.status !== 'ok') continue;
@@ -76,7 +87,7 @@ export function lostAckChecker(): Checker {
           note('offline sale', sale.saleId, hasSale(sale.saleId) || hasOrder(sale.orderId), s.op);
         }
       }
-      const stillLost = [...missing.values()].filter((m) => !m.found);
+      const stillLost = missing.filter((m) => !m.found);
 
       let first = Number.POSITIVE_INFINITY;
       let last = Number.NEGATIVE_INFINITY;
@@ -86,7 +97,7 @@ export function lostAckChecker(): Checker {
         last = Math.max(last, l.at);
         evidence.add({
           what: `acknowledged ${l.kind} missing`,
-          op: history.opIds[l.op]!,
+          op: history.opId(l.op),
           key: l.id,
           region: region.region,
           atMs: atMs(l.at),

@@ -46,7 +46,7 @@ export function offlineReconciliationChecker(): Checker {
             evidence.add({
               what: 'acknowledged offline sale missing',
               key: sale.saleId,
-              op: history.opIds[sync.op]!,
+              op: history.opId(sync.op),
             });
             continue;
           }

@@ -2,6 +2,9 @@
 // checkers need — keys, ids, EPCs, sequences, refunds — with plain property
 // checks instead of zod, because they run on every op of a million-op history.
 // A value that lacks a needed field reads as undefined (counted as unreadable).
+// VALUE_PROJECTIONS lists what each reader reads, so the index can build only
+// that much of a value straight from the file: a reader must not read more.
+import { compileProjection } from '../history/json-scan.ts';
 
 /** The part of an op's outcome a checker can rely on: `ok` happened, `maybe` (info or never completed) may have. */
 export type FactStatus = 'ok' | 'maybe';
@@ -233,3 +236,28 @@ export function readPropagation(value: unknown): PropagationSample | undefined {
   if (writtenNs === undefined) return undefined;
   return { writtenNs, visibleNs: num(v?.visibleNs) };
 }
+
+const epcs = [{ epc: true }] as const;
+
+/** The parts of op values the readers above read (and nothing else), for building values partially. */
+export const VALUE_PROJECTIONS = {
+  checkoutInvoke: compileProjection({ idempotencyKey: true, lines: epcs }),
+  checkoutOk: compileProjection({ orderId: true, region: true }),
+  returnInvoke: compileProjection({ idempotencyKey: true, orderId: true, lines: epcs, newLines: epcs }),
+  returnOk: compileProjection({
+    returnId: true,
+    exchangeOrderId: true,
+    refunds: [{ type: true, tenderId: true, amountCents: true }],
+  }),
+  webhookInvoke: compileProjection({ eventId: true, sku: true, sequence: true, absolute: true }),
+  webhookOk: compileProjection({ outcome: true }),
+  offlineSyncInvoke: compileProjection({
+    batchId: true,
+    sales: [
+      { saleId: true, tenders: [{ type: true, amountCents: true }], lines: [{ sku: true, qty: true }] },
+    ],
+  }),
+  offlineSyncOk: compileProjection({
+    sales: [{ saleId: true, status: true, orderId: true, backordered: [{ qty: true }] }],
+  }),
+};

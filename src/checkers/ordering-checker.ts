@@ -151,7 +151,7 @@ function historyStaleWebhooks(history: HistoryIndex, evidence: EvidenceList): nu
         stale++;
         evidence.add({
           what: 'webhook applied after a newer one was acknowledged',
-          op: history.opIds[a.op]!,
+          op: history.opId(a.op),
           sku: a.sku,
           key: a.eventId,
           atMs: atMs(history.completeNs[a.op]!),

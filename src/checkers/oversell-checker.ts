@@ -193,7 +193,7 @@ function epcDoubleSalesInHistory(history: HistoryIndex, evidence: EvidenceList):
       evidence.add({
         what: 'serialized unit acknowledged as sold twice',
         key: e.epc,
-        ops: h.ops.slice(-2).map((i) => history.opIds[i]!),
+        ops: h.ops.slice(-2).map((i) => history.opId(i)),
         atMs: atMs(e.at),
       });
     }

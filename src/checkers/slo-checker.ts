@@ -59,28 +59,10 @@ export function sloChecker(opts: SloOptions = {}): Checker {
         history.faults.length === 0
           ? Number.POSITIVE_INFINITY
           : Math.max(...history.faults.map((f) => f.stopNs));
-      const isExpected = history.errorCodes.map((c) => expected.has(c));
-      const slots: (Slot | undefined)[] = new Array(history.fNames.length * T);
-      const record = (fi: number, tag: number, latency: number, error: boolean) => {
-        const k = fi * T + tag;
-        let s = slots[k];
-        if (s === undefined) slots[k] = s = { hist: undefined, ops: 0, errors: 0 };
-        s.ops++;
-        if (error) s.errors++;
-        if (Number.isNaN(latency)) return;
-        s.hist ??= newLatencyHistogram();
-        recordMs(s.hist, latency);
-      };
-
-      const { opF, opStatus, scheduledNs, latencyMs, errorCode } = history;
-      for (let i = 0; i < history.opCount; i++) {
-        const fi = opF[i]!;
-        const st = opStatus[i]!;
-        const error = st === OP_INFO || st === OP_PENDING || (st === OP_FAIL && !isExpected[errorCode[i]!]);
-        const lat = st === OP_OK || st === OP_FAIL || st === OP_INFO ? latencyMs[i]! : Number.NaN;
-        const t = scheduledNs[i]!;
-        record(fi, 0, lat, error);
-        if (names.length === 0) continue;
+      /** The tags of an op scheduled at `t`. */
+      const tagsAt = (t: number): number[] => {
+        const out = [0];
+        if (names.length === 0) return out;
         let during = false;
         for (let w = 0; w < windows.length; w++) {
           const ws = windows[w]!;
@@ -88,13 +70,46 @@ export function sloChecker(opts: SloOptions = {}): Checker {
           for (const f of ws) if (t >= f.startNs && t < f.stopNs) inside = true;
           if (inside) {
             during = true;
-            record(fi, 4 + 3 * w + 1, lat, error);
-          } else if (t < ws[0]!.startNs) record(fi, 4 + 3 * w, lat, error);
-          else if (t >= ws[ws.length - 1]!.stopNs) record(fi, 4 + 3 * w + 2, lat, error);
+            out.push(4 + 3 * w + 1);
+          } else if (t < ws[0]!.startNs) out.push(4 + 3 * w);
+          else if (t >= ws[ws.length - 1]!.stopNs) out.push(4 + 3 * w + 2);
         }
-        if (during) record(fi, 2, lat, error);
-        else if (t < firstStart) record(fi, 1, lat, error);
-        else if (t >= lastStop) record(fi, 3, lat, error);
+        if (during) out.push(2);
+        else if (t < firstStart) out.push(1);
+        else if (t >= lastStop) out.push(3);
+        return out;
+      };
+      // Fault starts and stops cut the timeline into segments whose ops all carry the same tags:
+      // each op is recorded once, in its segment, and a tag's figures are its segments' sum
+      // (one histogram record per op instead of one per tag).
+      const bounds = [...new Set(history.faults.flatMap((f) => [f.startNs, f.stopNs]))].sort((a, b) => a - b);
+      const S = bounds.length + 1;
+      const segmentTags = Array.from({ length: S }, (_, k) =>
+        tagsAt(k === 0 ? Number.NEGATIVE_INFINITY : bounds[k - 1]!),
+      );
+      const isExpected = history.errorCodes.map((c) => expected.has(c));
+      const { opF, opStatus, scheduledNs, latencyMs, errorCode } = history;
+      // One size for every histogram (the largest latency fits from the start): adding them is then exact.
+      let maxMs = 0;
+      for (let i = 0; i < history.opCount; i++) if (latencyMs[i]! > maxMs) maxMs = latencyMs[i]!;
+      const newHistogram = () => newLatencyHistogram(maxMs);
+      const segments: (Slot | undefined)[] = new Array(history.fNames.length * S);
+      for (let i = 0; i < history.opCount; i++) {
+        const fi = opF[i]!;
+        const st = opStatus[i]!;
+        const error = st === OP_INFO || st === OP_PENDING || (st === OP_FAIL && !isExpected[errorCode[i]!]);
+        const lat = st === OP_OK || st === OP_FAIL || st === OP_INFO ? latencyMs[i]! : Number.NaN;
+        const t = scheduledNs[i]!;
+        let k = 0;
+        while (k < bounds.length && t >= bounds[k]!) k++;
+        const at = fi * S + k;
+        let slot = segments[at];
+        if (slot === undefined) segments[at] = slot = { hist: undefined, ops: 0, errors: 0 };
+        slot.ops++;
+        if (error) slot.errors++;
+        if (Number.isNaN(lat)) continue;
+        slot.hist ??= newHistogram();
+        recordMs(slot.hist, lat);
       }
 
       const figures: Record<string, number> = {};
@@ -103,24 +118,45 @@ export function sloChecker(opts: SloOptions = {}): Checker {
       history.fNames.forEach((f, fi) => {
         const stem = metricStem(f);
         for (let tag = 0; tag < T; tag++) {
-          const s = slots[fi * T + tag];
-          if (s === undefined) continue;
+          let ops = 0;
+          let errors = 0;
+          let hist: Histogram | undefined;
+          let owned = false;
+          for (let k = 0; k < S; k++) {
+            const slot = segments[fi * S + k];
+            if (slot === undefined || !segmentTags[k]!.includes(tag)) continue;
+            ops += slot.ops;
+            errors += slot.errors;
+            if (slot.hist === undefined) continue;
+            if (hist === undefined) hist = slot.hist;
+            else {
+              if (!owned) {
+                const sum = newHistogram();
+                sum.add(hist);
+                hist = sum;
+                owned = true;
+              }
+              hist.add(slot.hist);
+            }
+          }
+          if (ops === 0) continue;
           const suffix = tags[tag] === '' ? '' : `{${tags[tag]}}`;
           if (tag === 0) {
-            totalOps += s.ops;
-            totalErrors += s.errors;
+            totalOps += ops;
+            totalErrors += errors;
           }
-          figures[`${stem}_ops${suffix}.count`] = s.ops;
-          figures[`${stem}_errors${suffix}.count`] = s.errors;
-          figures[`${stem}_errors${suffix}.rate`] = s.errors / s.ops;
-          if (s.hist !== undefined) {
-            trendFigures(s.hist, `${stem}_latency${suffix}.`, percentiles, figures);
-            s.hist.destroy();
+          figures[`${stem}_ops${suffix}.count`] = ops;
+          figures[`${stem}_errors${suffix}.count`] = errors;
+          figures[`${stem}_errors${suffix}.rate`] = errors / ops;
+          if (hist !== undefined) {
+            trendFigures(hist, `${stem}_latency${suffix}.`, percentiles, figures);
+            if (owned) hist.destroy();
           }
         }
         const drops = history.drops.get(f);
         if (drops !== undefined) figures[`${stem}_drops.count`] = drops;
       });
+      for (const slot of segments) slot?.hist?.destroy();
       const p99 = figures['checkout_latency.p(99)'];
       return {
         name: SLO,

@@ -5,8 +5,14 @@ import { build, type Histogram } from 'hdr-histogram-js';
 
 export const DEFAULT_PERCENTILES: readonly number[] = [50, 90, 95, 99, 99.9];
 
-export function newLatencyHistogram(): Histogram {
-  return build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, autoResize: true });
+/** `upToMs`: the range to size for at once (it still grows past it); histograms of one size add exactly. */
+export function newLatencyHistogram(upToMs = 0): Histogram {
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: Math.max(2, Math.round(upToMs * 1_000)),
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+  });
 }
 
 /** Records milliseconds at microsecond resolution (the histogram holds integers). */

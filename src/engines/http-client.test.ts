@@ -115,3 +115,38 @@ describe('HttpClient', () => {
     }
   });
 });
+
+describe('HttpClient under load', () => {
+  it('sends each op its own id when more ops are out than connections (queued in the pool)', async () => {
+    const client = new HttpClient({ baseUrl: url, connections: 2 });
+    await client.open();
+    try {
+      const before = seen.length;
+      const ids = Array.from({ length: 60 }, (_, i) => `run1:0:${i}`);
+      const answers = await Promise.all(
+        ids.map((id) => client.invoke(op({ path: '/s/200', body: { id } }, id))),
+      );
+      expect(answers.every((a) => a.type === 'ok')).toBe(true);
+      const sent = seen.slice(before);
+      expect(sent).toHaveLength(60);
+      for (const s of sent) expect(s.key).toBe((JSON.parse(s.body) as { id: string }).id);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('reports through the callback, never from inside start(), and a bad value as fail', async () => {
+    const client = new HttpClient({ baseUrl: url });
+    await client.open();
+    try {
+      let inside = true;
+      const got = await new Promise<{ sync: boolean; type: string }>((resolve) => {
+        client.start(op({ nope: true }), { done: (c) => resolve({ sync: inside, type: c.type }) });
+        inside = false;
+      });
+      expect(got).toEqual({ sync: false, type: 'fail' });
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -2,9 +2,17 @@
 // of connections). Outcomes follow the history's rules: 2xx ok, 4xx fail (the
 // SUT refused it), everything uncertain info — 5xx, timeouts, cut connections;
 // only a connection that never opened (refused, connect timeout) is fail.
-import { Pool } from 'undici';
+// Requests go through Pool.dispatch with a handler object reused op after op
+// (as autocannon reuses its requests): no stream, promise or closure per op.
+import { type Dispatcher, Pool } from 'undici';
 import { PeakdrillError } from '../model/errors.ts';
-import { asOpError, type Client, type ClientOp, type Completion } from './open-model-scheduler.ts';
+import {
+  asOpError,
+  type CallbackClient,
+  type ClientOp,
+  type Completion,
+  type CompletionCallback,
+} from './open-model-scheduler.ts';
 
 /** The default op value: the request to send. A scenario can map its own values with toRequest. */
 export interface HttpOpValue {
@@ -48,13 +56,17 @@ export function classifyHttpStatus(status: number): Completion['type'] {
   return 'info';
 }
 
-export class HttpClient implements Client {
+export class HttpClient implements CallbackClient {
   private readonly options: HttpClientOptions;
   private readonly origin: string;
   private readonly basePath: string;
   private readonly headers: Record<string, string>;
-  private readonly classify: (status: number) => Completion['type'];
+  /** The same headers as [name, value, …] with the op id's value last: undici takes arrays without iterating an object. */
+  private readonly headerList: readonly string[];
+  private readonly opIdHeader: string | null;
+  readonly classify: (status: number) => Completion['type'];
   private pool: Pool | null = null;
+  private readonly freeCalls: HttpCall[] = [];
 
   constructor(options: HttpClientOptions) {
     let url: URL;
@@ -73,6 +85,10 @@ export class HttpClient implements Client {
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/$/, '');
     this.headers = { 'content-type': 'application/json', ...options.headers };
+    this.opIdHeader = options.opIdHeader === undefined ? 'x-peakdrill-op' : options.opIdHeader;
+    const headerList = Object.entries(this.headers).flat();
+    if (this.opIdHeader !== null) headerList.push(this.opIdHeader, '');
+    this.headerList = headerList;
     this.classify = options.classifyStatus ?? classifyHttpStatus;
   }
 
@@ -84,54 +100,56 @@ export class HttpClient implements Client {
     });
   }
 
-  async invoke(op: ClientOp): Promise<Completion> {
+  invoke(op: ClientOp): Promise<Completion> {
+    const { promise, resolve, reject } = Promise.withResolvers<Completion>();
+    try {
+      this.start(op, { done: resolve });
+    } catch (error) {
+      reject(error);
+    }
+    return promise;
+  }
+
+  start(op: ClientOp, callback: CompletionCallback): void {
     const pool = this.pool;
     if (pool === null) throw new PeakdrillError('PEAKDRILL_ERR_USAGE', 'http client: invoke before open');
     const req = this.options.toRequest ? this.options.toRequest(op) : (op.value as HttpOpValue | undefined);
     if (typeof req?.path !== 'string' || !req.path.startsWith('/')) {
       // Nothing was sent, so this is a clean fail; the message points at the plan.
-      return {
+      const completion: Completion = {
         type: 'fail',
         error: { code: 'bad-request', message: `op ${op.id} (${op.f}): value has no path starting with '/'` },
       };
+      queueMicrotask(() => callback.done(completion));
+      return;
     }
+    // Everything that can throw (a body that is not JSON) comes before a call is taken.
+    const body = req.body === undefined ? null : JSON.stringify(req.body);
     const timeoutMs = this.options.timeoutMs ?? op.timeoutMs;
-    const opIdHeader = this.options.opIdHeader === undefined ? 'x-peakdrill-op' : this.options.opIdHeader;
-    const headers = req.headers === undefined ? { ...this.headers } : { ...this.headers, ...req.headers };
-    if (opIdHeader !== null) headers[opIdHeader] = op.id;
-    let status: number;
-    let text: string;
-    try {
-      const res = await pool.request({
-        path: this.basePath + req.path,
-        method: (req.method ?? 'POST') as 'POST',
-        headers,
-        body: req.body === undefined ? null : JSON.stringify(req.body),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      status = res.statusCode;
-      try {
-        text = await res.body.text();
-      } catch (error) {
-        // The status is known, the body was cut: the verdict of the status stands unless it said ok.
-        const type = this.classify(status);
-        return {
-          type: type === 'ok' ? 'info' : type,
-          value: { status, body: null } satisfies HttpResult,
-          error: asOpError(error, 'body-cut'),
-        };
-      }
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      const notSent = typeof code === 'string' && NOT_SENT_CODES.has(code);
-      return { type: notSent ? 'fail' : 'info', error: asOpError(error, 'transport') };
+    const call = this.freeCalls.pop() ?? new HttpCall(this, [...this.headerList]);
+    let headers: string[];
+    if (req.headers === undefined) {
+      // The call's own copy: a pool with every connection busy reads it later, when it sends.
+      headers = call.headers;
+      if (this.opIdHeader !== null) headers[headers.length - 1] = op.id;
+    } else {
+      const merged: Record<string, string> = { ...this.headers, ...req.headers };
+      if (this.opIdHeader !== null) merged[this.opIdHeader] = op.id;
+      headers = Object.entries(merged).flat();
     }
-    const body = parseBody(text);
-    const type = this.classify(status);
-    const value: HttpResult = { status, body };
-    if (type === 'ok') return { type, value };
-    return { type, value, error: { code: `http-${status}`, message: `HTTP ${status}` } };
+    call.callback = callback;
+    call.status = 0;
+    const opts = call.opts;
+    opts.path = this.basePath + req.path;
+    opts.method = (req.method ?? 'POST') as Dispatcher.HttpMethod;
+    opts.headers = headers;
+    opts.body = body;
+    opts.headersTimeout = timeoutMs;
+    opts.bodyTimeout = timeoutMs;
+    call.starting = true;
+    pool.dispatch(opts, call);
+    call.starting = false;
+    call.deliverDeferred();
   }
 
   async close(): Promise<void> {
@@ -139,6 +157,101 @@ export class HttpClient implements Client {
     this.pool = null;
     // destroy, not close: requests still out are the scheduler's orphans and must not hold the run.
     await pool?.destroy();
+  }
+
+  /** @internal a call that has settled goes back to the free list. */
+  release(call: HttpCall): void {
+    call.callback = null;
+    call.opts.body = null;
+    call.chunks.length = 0;
+    if (this.freeCalls.length < 1_024) this.freeCalls.push(call);
+  }
+}
+
+/** One request in flight: undici's handler for it and where its completion goes. */
+class HttpCall implements Dispatcher.DispatchHandler {
+  private readonly client: HttpClient;
+  readonly headers: string[];
+  readonly opts: Dispatcher.DispatchOptions & { path: string; method: Dispatcher.HttpMethod } = {
+    path: '/',
+    method: 'POST',
+    headers: null,
+    body: null,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  };
+  callback: CompletionCallback | null = null;
+  status = 0;
+  readonly chunks: Buffer[] = [];
+  /** Inside dispatch(): a completion now (undici reports some errors at once) waits until start() returns. */
+  starting = false;
+  private deferred: Completion | null = null;
+
+  constructor(client: HttpClient, headers: string[]) {
+    this.client = client;
+    this.headers = headers;
+  }
+
+  onRequestStart(): void {}
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const chunks = this.chunks;
+    const text =
+      chunks.length === 0
+        ? ''
+        : chunks.length === 1
+          ? chunks[0]!.toString('utf8')
+          : Buffer.concat(chunks).toString('utf8');
+    const status = this.status;
+    const type = this.client.classify(status);
+    const value: HttpResult = { status, body: parseBody(text) };
+    this.settle(
+      type === 'ok'
+        ? { type, value }
+        : { type, value, error: { code: `http-${status}`, message: `HTTP ${status}` } },
+    );
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    if (this.status !== 0) {
+      // The status is known, the body was cut: the verdict of the status stands unless it said ok.
+      const type = this.client.classify(this.status);
+      this.settle({
+        type: type === 'ok' ? 'info' : type,
+        value: { status: this.status, body: null } satisfies HttpResult,
+        error: asOpError(error, 'body-cut'),
+      });
+      return;
+    }
+    const code = (error as { code?: unknown }).code;
+    const notSent = typeof code === 'string' && NOT_SENT_CODES.has(code);
+    this.settle({ type: notSent ? 'fail' : 'info', error: asOpError(error, 'transport') });
+  }
+
+  settle(completion: Completion): void {
+    if (this.starting) {
+      this.deferred = completion;
+      return;
+    }
+    const callback = this.callback;
+    this.client.release(this);
+    callback?.done(completion);
+  }
+
+  /** A completion that came during dispatch() is delivered on the next microtask, never inside start(). */
+  deliverDeferred(): void {
+    const completion = this.deferred;
+    if (completion === null) return;
+    this.deferred = null;
+    queueMicrotask(() => this.settle(completion));
   }
 }
 

@@ -1,11 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RunClock } from '../history/run-clock.ts';
-import type { CompletionEntry, DropEntry, HistoryEntry, InvokeEntry } from '../model/history-entry.ts';
+import {
+  type CompletionEntry,
+  type DropEntry,
+  type HistoryEntry,
+  historyEntrySchema,
+  type InvokeEntry,
+} from '../model/history-entry.ts';
 import type { PlannedOp } from '../model/planned-op.ts';
 import { HttpClient } from './http-client.ts';
 import {
+  type CallbackClient,
   type Client,
   type ClientOp,
   type Completion,
@@ -379,5 +387,99 @@ describe('OpenModelScheduler against a local HTTP server', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+/** Takes the hand-written lines the scheduler writes to a HistoryWriter, and checks each one. */
+class LineHistory extends MemoryHistory {
+  readonly lines: string[] = [];
+  appendLine(line: string): void {
+    this.lines.push(line);
+    const entry = historyEntrySchema.parse(JSON.parse(line));
+    // Exactly the bytes JSON.stringify writes for the entry: same keys, same order, same escapes.
+    expect(line).toBe(JSON.stringify(JSON.parse(line)));
+    const order =
+      entry.type === 'invoke'
+        ? ['type', 'op', 'process', 'f', 'value', 'scheduledNs', 'sentNs', 'latenessMs', 'wallTime']
+        : ['type', 'op', 'process', 'f', 'value', 'completedNs', 'latencyMs', 'error'];
+    const keys = Object.keys(JSON.parse(line));
+    expect(keys).toEqual(order.filter((k) => keys.includes(k)));
+    this.append(entry);
+  }
+}
+
+describe('OpenModelScheduler writing lines', () => {
+  it('writes each invoke and completion exactly as JSON.stringify would write the entry', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            process: fc.oneof(
+              fc.string({ unit: 'grapheme', maxLength: 8 }),
+              fc.integer(),
+              fc.double({ noNaN: true, noDefaultInfinity: true }),
+            ),
+            f: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }),
+            value: fc.option(fc.jsonValue(), { nil: undefined }),
+            answer: fc.option(fc.jsonValue(), { nil: undefined }),
+            type: fc.constantFrom('ok' as const, 'fail' as const, 'info' as const),
+            message: fc.string({ unit: 'grapheme', maxLength: 8 }),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
+        fc.boolean(),
+        async (ops, wallTime) => {
+          const history = new LineHistory();
+          const client = new FakeClient((op) => {
+            const o = ops[(op.value as { i: number }).i]!;
+            return Promise.resolve(
+              o.type === 'ok'
+                ? { type: 'ok', value: o.answer }
+                : { type: o.type, value: o.answer, error: { code: `x-${o.type}`, message: o.message } },
+            );
+          });
+          await scheduler(client, history, { runId: 'r"1\\é', wallTime }).run(
+            ops.map((o, i) => ({ atMs: 0, process: o.process, f: o.f, value: { i, v: o.value } })),
+          );
+          expect(history.lines).toHaveLength(2 * ops.length);
+          const invokes = history.of('invoke');
+          expect(invokes.map((e) => e.value)).toEqual(
+            ops.map((o, i) => JSON.parse(JSON.stringify({ i, v: o.value }))),
+          );
+          expect(invokes[0]!.op).toBe('r"1\\é:0:0');
+          expect(invokes.every((e) => (e.wallTime !== undefined) === wallTime)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses a value that is not JSON without sending the op', async () => {
+    const history = new LineHistory();
+    const client = new FakeClient(() => Promise.resolve(ok));
+    const run = scheduler(client, history).run([{ atMs: 0, f: 'checkout', process: 1, value: { n: 1n } }]);
+    await expect(run).rejects.toThrow(/op run1:0:0 is not JSON/);
+    expect(client.calls).toHaveLength(0);
+  });
+
+  it('takes outcomes through the callback of a client that offers one', async () => {
+    const history = new LineHistory();
+    let started = 0;
+    const client: CallbackClient = {
+      open: async () => {},
+      close: async () => {},
+      invoke: () => Promise.reject(new Error('not used when start() is there')),
+      start(op, callback) {
+        started++;
+        const answer: Completion = { type: 'ok', value: { id: op.id } };
+        setTimeout(() => callback.done(answer), 2);
+      },
+    };
+    const stats = await scheduler(client, history).run(plan(20, 1));
+    expect(started).toBe(20);
+    expect(stats).toMatchObject({ sent: 20, ok: 20 });
+    expect(history.of('ok').map((e) => (e.value as { id: string }).id)).toEqual(
+      history.of('ok').map((e) => e.op),
+    );
   });
 });

@@ -1,6 +1,7 @@
 // Streaming history reader: yields validated entries line by line without
-// holding the file in memory. An unterminated, unparsable last line (a run
-// killed mid-write) is dropped and reported as `truncatedTail`; any bad line
+// holding the file in memory (or hands them to a sink, which may read op lines
+// itself: the checkers' index does). An unterminated, unparsable last line (a
+// run killed mid-write) is dropped and reported as `truncatedTail`; any bad line
 // before it is a PeakdrillError naming the file and line.
 import { open } from 'node:fs/promises';
 import { PeakdrillError } from '../model/errors.ts';
@@ -17,11 +18,25 @@ export interface HistoryReadOptions {
   readonly chunkBytes?: number;
 }
 
+/**
+ * Takes a history's entries in order. `line`, when given, may take an entry straight
+ * from the text (e.g. to skip JSON.parse): it gets every complete line after the
+ * header, `text[start, end)`, and returns false to have it parsed and validated into
+ * `entry` instead. It must take only lines that would validate, and then exactly as
+ * `entry` would take the parsed entry.
+ */
+export interface HistoryReadSink {
+  line?(text: string, start: number, end: number): boolean;
+  entry(e: HistoryEntry): void;
+}
+
 const NEWLINE = 0x0a;
+/** Text is decoded in pieces of about this size (see texts()). */
+const TEXT_BYTES = 64 * 1024;
 
 /**
- * Iterate once with `for await`; `header`, `truncatedTail`, `end` and `lines` describe
- * what was read so far and are final when the loop ends.
+ * Iterate once with `for await` (or `read` into a sink); `header`, `truncatedTail`, `end`
+ * and `lines` describe what was read so far and are final when the loop ends.
  */
 export class HistoryReader implements AsyncIterable<HistoryEntry> {
   readonly path: string;
@@ -36,10 +51,27 @@ export class HistoryReader implements AsyncIterable<HistoryEntry> {
 
   constructor(path: string, options: HistoryReadOptions = {}) {
     this.path = path;
-    this.chunkBytes = options.chunkBytes ?? 256 * 1024;
+    this.chunkBytes = options.chunkBytes ?? 1024 * 1024;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<HistoryEntry> {
+    const entries: HistoryEntry[] = [];
+    const sink: HistoryReadSink = { entry: (e) => entries.push(e) };
+    for await (const text of this.texts()) {
+      this.readLines(text.text, text.terminated, sink);
+      // A chunk is read in one synchronous pass (no promise per entry), then its entries yielded.
+      for (let i = 0; i < entries.length; i++) yield entries[i]!;
+      entries.length = 0;
+    }
+  }
+
+  /** Reads the whole history into `sink`: no promise per entry, and op lines may skip JSON.parse. */
+  async read(sink: HistoryReadSink): Promise<void> {
+    for await (const text of this.texts()) this.readLines(text.text, text.terminated, sink);
+  }
+
+  /** Chunks of text, each a run of whole lines (terminated) or the file's unterminated tail. */
+  private async *texts(): AsyncGenerator<{ text: string; terminated: boolean }> {
     if (this.started) throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `history ${this.path}: read twice`);
     this.started = true;
     let handle: Awaited<ReturnType<typeof open>>;
@@ -52,36 +84,69 @@ export class HistoryReader implements AsyncIterable<HistoryEntry> {
     }
     try {
       const chunk = Buffer.allocUnsafe(this.chunkBytes);
-      // Pieces of a line that spans chunks; usually empty.
+      // Bytes of a line that spans chunks; usually empty.
       const pending: Buffer[] = [];
       for (;;) {
         const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
         if (bytesRead === 0) break;
-        let start = 0;
-        for (;;) {
-          const nl = chunk.indexOf(NEWLINE, start);
-          if (nl === -1 || nl >= bytesRead) break;
+        const last = chunk.lastIndexOf(NEWLINE, bytesRead - 1);
+        if (last === -1) {
+          pending.push(Buffer.from(chunk.subarray(0, bytesRead)));
+          continue;
+        }
+        // Whole lines are decoded together (a character never straddles a newline, so this
+        // reads as decoding line by line would), in pieces small enough for the young
+        // generation: a string over ~128 KB is born old and its garbage costs full collections.
+        for (let from = 0; from <= last; ) {
+          let to = last + 1;
+          if (to - from > TEXT_BYTES) {
+            to = chunk.lastIndexOf(NEWLINE, from + TEXT_BYTES - 1) + 1;
+            if (to <= from) to = chunk.indexOf(NEWLINE, from) + 1;
+          }
           let text: string;
           if (pending.length > 0) {
-            pending.push(chunk.subarray(start, nl));
+            pending.push(chunk.subarray(from, to));
             text = Buffer.concat(pending).toString('utf8');
             pending.length = 0;
           } else {
-            text = chunk.toString('utf8', start, nl);
+            text = chunk.toString('utf8', from, to);
           }
-          start = nl + 1;
-          const entry = this.parseLine(text, false);
-          if (entry !== undefined) yield entry;
+          from = to;
+          yield { text, terminated: true };
         }
         // Copy: the chunk buffer is overwritten by the next read.
-        if (start < bytesRead) pending.push(Buffer.from(chunk.subarray(start, bytesRead)));
+        if (last + 1 < bytesRead) pending.push(Buffer.from(chunk.subarray(last + 1, bytesRead)));
       }
-      if (pending.length > 0) {
-        const entry = this.parseLine(Buffer.concat(pending).toString('utf8'), true);
-        if (entry !== undefined) yield entry;
-      }
+      if (pending.length > 0) yield { text: Buffer.concat(pending).toString('utf8'), terminated: false };
     } finally {
       await handle.close();
+    }
+  }
+
+  /** Every line of `text` into `sink`; an unterminated text is the file's last, possibly cut, line. */
+  private readLines(text: string, terminated: boolean, sink: HistoryReadSink): void {
+    if (!terminated) {
+      const entry = this.parseLine(text, true);
+      if (entry !== undefined) sink.entry(entry);
+      return;
+    }
+    const fast = sink.line?.bind(sink);
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl === -1) return;
+      if (nl === start) {
+        this.lines++;
+      } else {
+        if (fast !== undefined && this.header !== undefined && fast(text, start, nl)) {
+          this.lines++;
+          start = nl + 1;
+          continue;
+        }
+        const entry = this.parseLine(text.slice(start, nl), false);
+        if (entry !== undefined) sink.entry(entry);
+      }
+      start = nl + 1;
     }
   }
 

@@ -137,4 +137,21 @@ setInterval(() => {}, 1000);
     await writer.close();
     expect(() => writer.append(header)).toThrow(/append after close/);
   });
+
+  it('takes lines serialized by the caller, and goes on writing partial batches only on its timer', async () => {
+    const path = tempPath();
+    const writer = await HistoryWriter.open(path, { flushIntervalMs: 30, flushAtBytes: 1 << 20 });
+    writer.appendLine(JSON.stringify(header));
+    const entries: HistoryEntry[] = [header];
+    for (let i = 0; i < 50; i++) {
+      entries.push(invoke(i));
+      writer.appendLine(JSON.stringify(invoke(i)));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    // Within the flush interval of the last line, everything is on disk without a flush call.
+    await new Promise((r) => setTimeout(r, 120));
+    expect(lines(path)).toHaveLength(entries.length);
+    await writer.close();
+    expect(await readAll(path)).toEqual(entries);
+  });
 });

@@ -1,9 +1,9 @@
 // Append-only NDJSON history writer for the hot path. append() only copies a
 // line into a reused buffer; batches go to disk with fs.write on an 'a' fd, at
-// least every flushIntervalMs and whenever flushAtBytes pile up, one write in
-// flight at a time so lines land in append order. close() flushes and fsyncs;
-// flushSync() is for exit and signal handlers. A failed write is sticky: the
-// next append(), flush() or close() throws it.
+// least every flushIntervalMs and whenever flushAtBytes pile up (not more often:
+// few large writes), one write in flight at a time so lines land in append
+// order. close() flushes and fsyncs; flushSync() is for exit and signal
+// handlers. A failed write is sticky: the next append(), flush() or close() throws it.
 import { close, fstat, fstatSync, fsync, open, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { PeakdrillError, type PeakdrillErrorCode } from '../model/errors.ts';
@@ -70,8 +70,12 @@ export class HistoryWriter implements AsyncDisposable {
     this.handleWritten(err, written);
   };
   private readonly onTimer = (): void => {
+    // If a write is in flight, the batch goes as soon as it lands rather than a tick later.
+    this.due = true;
     this.kick();
   };
+  /** The flush interval has passed since the active batch was last written. */
+  private due = false;
 
   private constructor(
     path: string,
@@ -143,6 +147,18 @@ export class HistoryWriter implements AsyncDisposable {
       throw new PeakdrillError('PEAKDRILL_ERR_INVALID_INPUT', `history ${this.path}: ${what} is not JSON`, {
         cause,
       });
+    }
+    this.appendLine(line);
+  }
+
+  /**
+   * Appends a line the caller serialized itself, as append() would have: one JSON object
+   * that is a history entry, no newline (the hot path builds its fixed-shape entries by hand).
+   */
+  appendLine(line: string): void {
+    if (this.error !== null) throw this.error;
+    if (this.closing !== null) {
+      throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `history ${this.path}: append after close`);
     }
     // UTF-8 needs at most 3 bytes per UTF-16 unit (a surrogate pair: 4 for 2), so this bound is safe
     // and avoids measuring every line with Buffer.byteLength.
@@ -254,6 +270,7 @@ export class HistoryWriter implements AsyncDisposable {
       len = this.used;
       this.active = this.free.pop() ?? Buffer.allocUnsafeSlow(this.bufferBytes);
       this.used = 0;
+      this.due = false;
     } else {
       this.resolveWaiters();
       return;
@@ -271,7 +288,7 @@ export class HistoryWriter implements AsyncDisposable {
       // flushSync() already accounted for this batch.
       this.writing = null;
       this.release(buf);
-      this.kick();
+      this.continueAfterWrite();
       return;
     }
     if (err !== null) {
@@ -288,7 +305,24 @@ export class HistoryWriter implements AsyncDisposable {
     }
     this.writing = null;
     this.release(buf);
-    this.kick();
+    this.continueAfterWrite();
+  }
+
+  /**
+   * After a write lands, the next goes at once only when there is a full batch, someone
+   * waits, or the interval is up: a partial batch keeps filling, so lines go out in few
+   * large writes (each costs the event loop a call and a callback), not one per landing.
+   */
+  private continueAfterWrite(): void {
+    if (
+      this.queue.length > 0 ||
+      this.used >= this.flushAtBytes ||
+      this.due ||
+      this.waiters.length > 0 ||
+      this.closing !== null
+    ) {
+      this.kick();
+    }
   }
 
   /**

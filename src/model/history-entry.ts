@@ -15,6 +15,10 @@ export const HISTORY_VERSION = 1;
 const nsSchema = z.int().min(0);
 const msSchema = z.number().min(0);
 const processSchema = z.union([z.string(), z.number()]);
+const wallTimeSchema = z.iso.datetime({ offset: true });
+/** All zod checks of a wall time; readers that skip zod for speed test it directly. */
+export const WALL_TIME_PATTERN: RegExp | undefined = (wallTimeSchema._zod.def as { pattern?: RegExp })
+  .pattern;
 
 export const opErrorSchema = z.object({ code: z.string(), message: z.string() });
 export type OpError = z.infer<typeof opErrorSchema>;
@@ -48,7 +52,7 @@ export const invokeEntrySchema = z.object({
   sentNs: nsSchema,
   /** sent − scheduled: how far the harness itself fell behind. */
   latenessMs: msSchema,
-  wallTime: z.iso.datetime({ offset: true }).optional(),
+  wallTime: wallTimeSchema.optional(),
 });
 
 export const completionEntrySchema = z.object({
