@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { stackDown } from '../src/stack/local-stack.ts';
 import { posUplinkNames } from '../src/stack/pos-uplinks.ts';
 import { alive, peakdrill, processesMentioning } from './support/cli.ts';
 import { tempStackDir } from './support/stack-fixture.ts';
@@ -20,6 +21,8 @@ function listening(port: number): Promise<boolean> {
 describe('peakdrill stack up / down (CLI)', () => {
   it('up starts every process with its endpoints; down leaves no process and no listening port', async () => {
     const dir = tempStackDir('cli');
+    // A failed assertion must not leave the stack running.
+    onTestFinished(() => stackDown(dir).then(() => {}));
     const up = await peakdrill(['stack', 'up', '--dir', dir, '--json', '--defect', 'webhook-no-dedupe']).done;
     expect(up.code, up.stderr).toBe(0);
     const state = JSON.parse(up.stdout);
@@ -65,6 +68,7 @@ describe('peakdrill stack up / down (CLI)', () => {
 
   it('kill -9 of peakdrill during up leaves pid files that stack down reaps', async () => {
     const dir = tempStackDir('kill9');
+    onTestFinished(() => stackDown(dir).then(() => {}));
     const { child, done } = peakdrill(['stack', 'up', '--dir', dir]);
     const pidDir = join(dir, 'pids');
     // Kill it once PostgreSQL is being set up: some services are up, others still starting.
