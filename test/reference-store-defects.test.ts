@@ -11,19 +11,10 @@ import { startStore } from '../src/reference-store/store-server.ts';
 import { kafkaClient } from '../src/stack/kafka-service.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
 import { startTestStack } from './support/stack-fixture.ts';
+import { until } from './support/until.ts';
 
 const STORE = 'S001';
 const key = () => randomUUID();
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('reference store seeded defects', () => {
   let stack: StartedLocalStack;

@@ -27,6 +27,7 @@ import { type StartedStore, startStore } from '../src/reference-store/store-serv
 import { PortAllocator } from '../src/stack/free-port.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
 import { startTestStack } from './support/stack-fixture.ts';
+import { until } from './support/until.ts';
 
 const CATALOG: SeedRequest['skus'] = [
   { sku: 'W-1', priceCents: 1_000, stock: { S000: 100 } },
@@ -169,16 +170,6 @@ class MemoryHistory {
   }
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('device fleets against the reference store (local stack, real HTTP and Kafka)', () => {
   let stack: StartedLocalStack;
   let store: StartedStore;
@@ -288,6 +279,7 @@ describe('device fleets against the reference store (local stack, real HTTP and 
       },
       30_000,
       'the store to consume every scan',
+      200,
     );
   });
 
