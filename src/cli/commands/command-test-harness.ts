@@ -35,3 +35,25 @@ export async function runCommandForTest<A>(
     .parseAsync();
   return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() };
 }
+
+/** The whole CLI (registration, error handling, exit codes) in-process, with captured output. */
+export async function runMainForTest(
+  argv: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  // Imported here so a command's own tests do not load every other command.
+  const { main } = await import('../main.ts');
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const code = await main(argv, { stdout, stderr, env, cwd, isTty: false });
+  return { code, stdout: out, stderr: err };
+}

@@ -2,31 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFixtureRun } from '../../report/testing/fixture-run.ts';
 import { checkRunDirectory } from '../../run/check-run.ts';
-import { main } from '../main.ts';
-import { runCommandForTest } from './command-test-harness.ts';
+import { runCommandForTest, runMainForTest } from './command-test-harness.ts';
 import { reportCommand } from './report-command.ts';
 
 let root: string;
 const runCli = (argv: string[]) => runCommandForTest(reportCommand, argv, root);
 
-async function peakdrill(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const code = await main(argv, { stdout, stderr, env, cwd: root, isTty: false });
-  return { code, stdout: out, stderr: err };
-}
+const peakdrill = (argv: string[], env: NodeJS.ProcessEnv = {}) => runMainForTest(argv, root, env);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'peakdrill-report-cli-'));
