@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$(scripts/ensure-node.sh):$PATH"
-[ -d node_modules ] || npm install --no-audit --no-fund
-peakdrill() { node bin/peakdrill.js "$@"; }
-peakdrill setup
-peakdrill run region-failover "$@"
+scripts/ensure-deps.sh
+node bin/peakdrill.js setup
+# exec: a signal sent to this script's pid (a CI cancel, a supervisor) reaches
+# peakdrill itself, which heals its faults and stops its stack.
+exec node bin/peakdrill.js run region-failover "$@"

@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FaultSpec } from '../model/fault-spec.ts';
+import { isRecordAlive, processStartTicks } from '../stack/process-supervisor.ts';
 
 /** How to take a fault back without the process that applied it. */
 export type FaultUndo =
@@ -33,6 +34,9 @@ export interface JournalEntry {
   readonly spec?: FaultSpec;
   readonly undo?: readonly FaultUndo[];
   readonly error?: string;
+  /** The peakdrill that applied the fault (on intents), so a sweep heals only what dead processes left. */
+  readonly ownerPid?: number;
+  readonly ownerTicks?: string | null;
 }
 
 export function journalPath(stackDir: string): string {
@@ -57,8 +61,10 @@ export class FaultJournal {
   }
 
   /** Appends and fsyncs: a fault must never be applied without its undo on disk. */
-  record(entry: Omit<JournalEntry, 'at'>): void {
-    const line = `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`;
+  record(entry: Omit<JournalEntry, 'at' | 'ownerPid' | 'ownerTicks'>): void {
+    const owner =
+      entry.phase === 'intent' ? { ownerPid: process.pid, ownerTicks: processStartTicks(process.pid) } : {};
+    const line = `${JSON.stringify({ at: new Date().toISOString(), ...entry, ...owner })}\n`;
     const fd = openSync(this.path, 'a', 0o600);
     try {
       writeSync(fd, line);
@@ -86,8 +92,19 @@ export class FaultJournal {
     return [...open.values()];
   }
 
+  /** Leftovers whose peakdrill is gone (or unknown): safe to heal while other runs use the stack. */
+  orphans(): JournalEntry[] {
+    return this.leftovers().filter((e) => !intentOwnerAlive(e));
+  }
+
   /** Marks a leftover healed by a later process (faults clear, or the next run). */
   markHealed(faultId: string, runTag: string): void {
     this.record({ runTag, faultId, phase: 'healed' });
   }
+}
+
+/** An intent's owner is alive when its pid still runs with the same start time; old entries have none. */
+export function intentOwnerAlive(entry: JournalEntry): boolean {
+  if (entry.ownerPid === undefined) return false;
+  return isRecordAlive({ pid: entry.ownerPid, startTicks: entry.ownerTicks ?? null });
 }

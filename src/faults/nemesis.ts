@@ -13,6 +13,7 @@ import { stackLayout } from '../stack/stack-context.ts';
 import { StackControl } from '../stack/stack-control.ts';
 import { readStackState, type StackState } from '../stack/stack-state.ts';
 import { FaultJournal, type FaultUndo, type JournalEntry } from './fault-journal.ts';
+import { assertFaultTargets, stackStateDeclaration } from './fault-targets.ts';
 import { regionMembers } from './region-members.ts';
 
 /** Toxics peakdrill creates carry this prefix, so a sweep can find any it left behind. */
@@ -114,6 +115,8 @@ export class Nemesis {
 
   /** Works out how to undo a fault before anything is touched. */
   private planUndo(id: string, spec: FaultSpec): FaultUndo[] {
+    // Nothing outside stack.json is ever touched, whoever built the spec.
+    assertFaultTargets([spec], stackStateDeclaration(this.state), () => 'fault');
     if (isToxicFault(spec)) {
       this.assertProxy(spec.target);
       return [{ action: 'remove-toxic', proxy: spec.target, toxic: `${TOXIC_PREFIX}${id}` }];
@@ -157,6 +160,12 @@ export class Nemesis {
     }
   }
 
+  /** A cutover may name a declared endpoint (postgres-b) instead of its host:port. */
+  private resolveUpstream(upstream: string): string {
+    const endpoint = this.state.endpoints[upstream];
+    return endpoint === undefined ? upstream : `${endpoint.host}:${endpoint.port}`;
+  }
+
   private async setProxyEnabled(name: string, enabled: boolean): Promise<void> {
     const proxy = await this.toxiproxy.get(name);
     if (proxy.enabled !== enabled)
@@ -184,7 +193,11 @@ export class Nemesis {
         const proxy = await this.toxiproxy.get(spec.target);
         // Toxiproxy applies a new upstream to new connections; existing ones
         // stay on the old backend, as with a DNS or load-balancer shift.
-        await proxy.update({ enabled: proxy.enabled, listen: proxy.listen, upstream: spec.upstream });
+        await proxy.update({
+          enabled: proxy.enabled,
+          listen: proxy.listen,
+          upstream: this.resolveUpstream(spec.upstream),
+        });
         return;
       }
       case 'process-kill':
@@ -306,13 +319,16 @@ export class Nemesis {
    * sweep for any peakdrill toxic and any declared proxy left disabled or
    * pointed elsewhere. Returns what it healed.
    */
-  async clearLeftovers(): Promise<string[]> {
+  async clearLeftovers(options: { onlyOrphans?: boolean } = {}): Promise<string[]> {
     const healed: string[] = [];
-    for (const entry of this.journal.leftovers()) {
+    const entries = options.onlyOrphans ? this.journal.orphans() : this.journal.leftovers();
+    for (const entry of entries) {
       await this.healEntry(entry);
       this.journal.markHealed(entry.faultId, this.runTag);
       healed.push(`${entry.spec?.kind ?? 'fault'} on ${entry.spec?.target ?? '?'} (run ${entry.runTag})`);
     }
+    // A live run's faults are its own: the sweep below would take them from under it.
+    if (options.onlyOrphans && (entries.length === 0 || this.journal.leftovers().length > 0)) return healed;
     const proxies = await this.toxiproxy.getAll();
     for (const declared of this.state.proxies) {
       const proxy = proxies[declared.name];

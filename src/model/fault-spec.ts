@@ -41,7 +41,12 @@ export const durationFreeFaultSchemas = [
   z.strictObject({
     kind: z.literal('cutover'),
     target: proxyTarget,
-    upstream: z.string().regex(/^[\w.-]+:\d+$/, 'expected host:port'),
+    upstream: z
+      .string()
+      .regex(
+        /^(?:[\w.-]+:\d+|\[[0-9a-fA-F:]+\]:\d+|[a-z][a-z0-9-]*)$/,
+        'expected host:port or the name of a declared endpoint (e.g. postgres-b)',
+      ),
   }),
   z.strictObject({
     kind: z.literal('process-kill'),

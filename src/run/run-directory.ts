@@ -41,6 +41,8 @@ export const runInfoSchema = z.object({
   engine: z.enum(['node', 'k6']),
   /** local: the stack this run started; existing: one already up. */
   stack: z.enum(['local', 'existing']),
+  /** Where the stack ran, so a later peakdrill (or a person) can find and clean up after a dead run. */
+  stackDir: z.string().optional(),
   versions: z.record(z.string(), z.string()),
   startedAt: z.iso.datetime({ offset: true }),
   /** A sharded run: plan time 0 as a wall-clock time, set by shard 1 for every shard. */

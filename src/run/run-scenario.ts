@@ -7,7 +7,7 @@
 // started is stopped.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FleetClient } from '../../simulators/fleet-client.ts';
@@ -16,6 +16,7 @@ import { runK6Engine } from '../engines/k6/k6-engine.ts';
 import { buildK6Plan, splitByEngine } from '../engines/k6/k6-plan.ts';
 import { OpenModelScheduler, type SchedulerStats } from '../engines/open-model-scheduler.ts';
 import { runFaultSchedule } from '../faults/fault-schedule.ts';
+import { assertFaultTargets, localStackDeclaration, stackStateDeclaration } from '../faults/fault-targets.ts';
 import { Nemesis } from '../faults/nemesis.ts';
 import { HistoryWriter } from '../history/history-writer.ts';
 import { RunClock } from '../history/run-clock.ts';
@@ -36,6 +37,7 @@ import { stackLayout } from '../stack/stack-context.ts';
 import { readStackState, type StackState } from '../stack/stack-state.ts';
 import { TOOLCHAIN } from '../stack/toolchain/toolchain-versions.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
+import { sweepAbandonedStacks } from './abandoned-stacks.ts';
 import { AbortWatch } from './abort-rule.ts';
 import { BUSINESS_REJECTION_CODES, checkRunDirectory, writeJsonAtomically } from './check-run.ts';
 import { PROBE_PRICE_CENTS, PROBE_STORE, PROPAGATION_PROBE_SKU } from './run-catalog.ts';
@@ -67,6 +69,8 @@ export interface RunScenarioOptions {
    * others only send their devices' traffic. Every shard needs the same runId, outDir and stack.
    */
   readonly shard?: Shard | undefined;
+  /** Told where the stack is as soon as it is known (a second Ctrl-C reaps it from there). */
+  readonly onStackDir?: ((dir: string, kind: 'local' | 'existing') => void) | undefined;
 }
 
 export interface RunScenarioResult {
@@ -184,6 +188,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   }
   const runDir = resolve(options.outDir ?? 'reports', runId);
   const log = options.log ?? (() => {});
+  // Bad input is refused here, before a stack starts or a run directory exists.
+  const planned = await preflight(scenario, options, seed, speed);
   const started = performance.now();
   let phase: RunPhase = 'preparing';
   const tallyRef: { tally: RunTally | undefined } = { tally: undefined };
@@ -255,6 +261,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
 
   let stackStop: (() => Promise<void>) | undefined;
   let stackDir: string | undefined;
+  let temporaryStackDir: string | undefined;
   let nemesis: Nemesis | undefined;
   let history: HistoryWriter | undefined;
   let clock: RunClock | undefined;
@@ -278,13 +285,19 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
 
     // ---- stack --------------------------------------------------------------
     setPhase('starting stack');
+    await sweepAbandonedStacks(options.env ?? process.env, log);
     let state: StackState;
     if (options.stack === 'local') {
       const base = join(tmpdir(), `peakdrill-${process.getuid?.() ?? 'user'}`);
       await mkdir(base, { recursive: true });
       stackDir = await mkdtemp(join(base, 'run-'));
+      temporaryStackDir = stackDir;
+      info.stackDir = stackDir;
+      if (!worker) await writeJsonAtomically(runFile(runDir, 'run'), info);
+      options.onStackDir?.(stackDir, 'local');
       const started = await new LocalStack()
         .withDir(stackDir)
+        .forRun(runDir, { temporary: true })
         .withReplication(scenario.store.replication)
         .withReferenceStore({
           defect: options.defect,
@@ -305,6 +318,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
         });
       }
       state = found;
+      info.stackDir = stackDir;
+      options.onStackDir?.(stackDir, 'existing');
       if (options.defect !== undefined) {
         log(
           `--defect ${options.defect} is ignored with --stack existing: the stack runs ${state.defect ?? 'the correct store'}`,
@@ -324,7 +339,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
 
     // ---- seed ---------------------------------------------------------------
     setPhase('seeding');
-    const { plan, catalog } = await planScenario(scenario, { seed, speed });
+    const { plan, catalog } = planned;
     if (!worker) {
       await writeJsonAtomically(runFile(runDir, 'catalog'), catalog.catalog);
       const primary = await findPrimary(regions);
@@ -546,6 +561,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       await stackStop().catch((error: Error) => log(`stopping the stack failed: ${error.message}`));
       if (stackDir)
         await cp(stackLayout(stackDir).logs, join(runDir, 'logs'), { recursive: true }).catch(() => {});
+      // The run's own stack directory goes with it: nothing it held (data, specs) outlives the run.
+      if (temporaryStackDir) await rm(temporaryStackDir, { recursive: true, force: true }).catch(() => {});
     }
   }
 
@@ -580,6 +597,33 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
 }
 
 const PEAKDRILL_VERSION = '0.1.0';
+
+/**
+ * Everything that can be refused before anything starts: the traffic source
+ * (a recording is read and planned whole: a broken line is named here, not after
+ * the stack is up) and every fault's target against what the stack declares.
+ */
+async function preflight(scenario: Scenario, options: RunScenarioOptions, seed: number, speed: number) {
+  const declaration =
+    options.stack === 'local'
+      ? localStackDeclaration({ store: true })
+      : existingDeclaration(options.stackDir ?? defaultStackDir(options.env));
+  if (declaration !== undefined) {
+    assertFaultTargets(
+      scenario.faults.map((f) => f.fault),
+      declaration,
+      (i) => `faults[${i}] (${scenario.faults[i]!.name}).fault`,
+    );
+  }
+  return planScenario(scenario, { seed, speed });
+}
+
+/** An existing stack's declaration; undefined when none is up (the stack phase then says so). */
+function existingDeclaration(dir: string) {
+  if (!stackIsRunning(dir)) return undefined;
+  const state = readStackState(stackLayout(dir).stateFile);
+  return state === undefined ? undefined : stackStateDeclaration(state);
+}
 /** How long shards wait for each other (the coordinator's plan start; the others' ends). */
 const SHARD_WAIT_MS = 180_000;
 

@@ -27,6 +27,7 @@ import {
 import { anyAlive, reapPidDir, type SupervisedProcess } from './process-supervisor.ts';
 import { type ReferenceStoreOptions, startReferenceStores } from './reference-store-service.ts';
 import { type StackContext, stackLayout } from './stack-context.ts';
+import { registerStack, unregisterStack } from './stack-registry.ts';
 import {
   type PublicStackState,
   publicState,
@@ -55,6 +56,7 @@ export class LocalStack {
   private referenceStore: ReferenceStoreOptions | undefined;
   private env: NodeJS.ProcessEnv = process.env;
   private log: (line: string) => void = () => {};
+  private registration: { temporary: boolean; runDir?: string } = { temporary: false };
 
   withDir(dir: string): this {
     this.dir = dir;
@@ -93,9 +95,21 @@ export class LocalStack {
     return this;
   }
 
+  /**
+   * What the registry of live stacks records beside the directory: a run's own
+   * temporary stack is removed whole if its peakdrill dies, and that run's
+   * run.json corrected.
+   */
+  forRun(runDir: string, options: { temporary: boolean }): this {
+    this.registration = { temporary: options.temporary, runDir };
+    return this;
+  }
+
   async start(): Promise<StartedLocalStack> {
     const dir = this.dir ?? defaultStackDir(this.env);
     const layout = stackLayout(dir);
+    // Registered before the first process starts: a kill -9 from here on is found by the next peakdrill.
+    registerStack(dir, { ...this.registration, detached: false }, this.env);
     const reaped = await reapPidDir(layout.pids);
     if (reaped.length > 0) this.log(`reaped leftovers of an earlier stack: ${reaped.join(', ')}`);
     const tools = await resolveTools(this.env);
@@ -217,9 +231,11 @@ export class LocalStack {
         secrets: { pgPassword: password },
       };
       await writeStackState(layout.stateFile, state);
-      return new StartedLocalStack(state, ctx.processes, toxiproxy.client, { primary, standby });
+      return new StartedLocalStack(state, ctx.processes, toxiproxy.client, { primary, standby }, this.env);
     } catch (error) {
       await stopAll(ctx.processes);
+      await removeSecrets(dir);
+      unregisterStack(dir, this.env);
       throw error;
     }
   }
@@ -265,13 +281,16 @@ export class StartedLocalStack implements AsyncDisposable {
   private readonly processes: SupervisedProcess[];
   private readonly servers: { primary: PostgresServer; standby: PostgresServer };
   private stopping: Promise<void> | undefined;
+  private readonly env: NodeJS.ProcessEnv;
 
   constructor(
     state: StackState,
     processes: SupervisedProcess[],
     toxiproxy: Toxiproxy,
     servers: { primary: PostgresServer; standby: PostgresServer },
+    env: NodeJS.ProcessEnv = process.env,
   ) {
+    this.env = env;
     this.state = state;
     this.processes = processes;
     this.toxiproxy = toxiproxy;
@@ -323,6 +342,7 @@ export class StartedLocalStack implements AsyncDisposable {
   /** Leaves the processes running when this peakdrill exits (`stack up`). */
   detach(): void {
     for (const p of this.processes) p.detach();
+    registerStack(this.state.dir, { detached: true }, this.env);
   }
 
   stop(): Promise<void> {
@@ -331,7 +351,8 @@ export class StartedLocalStack implements AsyncDisposable {
       await reapPidDir(stackLayout(this.state.dir).pids);
       retireJournal(this.state.dir, stackLayout(this.state.dir).logs);
       await rm(stackLayout(this.state.dir).data, { recursive: true, force: true });
-      await rm(stackLayout(this.state.dir).stateFile, { force: true });
+      await removeSecrets(this.state.dir);
+      unregisterStack(this.state.dir, this.env);
     })();
     return this.stopping;
   }
@@ -366,14 +387,28 @@ function isAlive(pid: number): boolean {
 }
 
 /** Stops whatever a stack directory's pid files name — a live stack or a dead peakdrill's leftovers. */
-export async function stackDown(dir: string): Promise<{ stopped: string[] }> {
+export async function stackDown(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ stopped: string[] }> {
   const layout = stackLayout(dir);
   const stopped = await reapPidDir(layout.pids);
   await mkdir(layout.logs, { recursive: true });
   retireJournal(dir, layout.logs);
   await rm(layout.data, { recursive: true, force: true });
-  await rm(layout.stateFile, { force: true });
+  await removeSecrets(dir);
+  unregisterStack(dir, env);
   return { stopped };
+}
+
+/**
+ * The files that hold the database password (stack.json, and the process specs a
+ * restart fault reads) live only as long as the stack: nothing secret outlives it.
+ */
+async function removeSecrets(dir: string): Promise<void> {
+  const layout = stackLayout(dir);
+  await rm(layout.stateFile, { force: true });
+  await rm(layout.specs, { recursive: true, force: true });
 }
 
 export function stackIsRunning(dir: string): boolean {

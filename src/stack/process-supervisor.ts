@@ -64,7 +64,7 @@ export function processStartTicks(pid: number): string | null {
   }
 }
 
-function isSameProcess(record: PidRecord): boolean {
+function isSameProcess(record: Pick<PidRecord, 'pid' | 'startTicks'>): boolean {
   const ticks = processStartTicks(record.pid);
   if (ticks === null) return false;
   if (record.startTicks !== null && ticks !== record.startTicks) return false;
@@ -208,7 +208,7 @@ export function readPidRecord(pidDir: string, name: string): PidRecord | undefin
 }
 
 /** True when the recorded process is this very process and still running (not a zombie). */
-export function isRecordAlive(record: PidRecord): boolean {
+export function isRecordAlive(record: Pick<PidRecord, 'pid' | 'startTicks'>): boolean {
   return isSameProcess(record);
 }
 

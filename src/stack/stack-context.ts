@@ -20,6 +20,8 @@ export interface StackContext {
 export function stackLayout(dir: string) {
   return {
     pids: join(dir, 'pids'),
+    /** How each process was started (env included), for restarts: 0600, removed with the stack. */
+    specs: join(dir, 'specs'),
     logs: join(dir, 'logs'),
     data: join(dir, 'data'),
     stateFile: join(dir, 'stack.json'),

@@ -7,8 +7,10 @@ import { Nemesis } from '../../faults/nemesis.ts';
 import { parseDurationMs } from '../../model/duration.ts';
 import { PeakdrillError } from '../../model/errors.ts';
 import { faultSpecSchema } from '../../model/fault-spec.ts';
+import { sweepAbandonedStacks } from '../../run/abandoned-stacks.ts';
 import { defaultStackDir } from '../../stack/local-stack.ts';
 import { type CommandContext, EXIT_ERROR, EXIT_OK, type PeakdrillCommand, printJson } from '../command.ts';
+import { watchParent } from '../parent-watch.ts';
 
 interface FaultsArgs {
   action: 'inject' | 'clear' | 'list';
@@ -61,6 +63,7 @@ async function inject(args: FaultsArgs, ctx: CommandContext, dir: string): Promi
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const parentWatch = watchParent(() => onSignal('SIGHUP'), ctx.env);
   let interrupted = false;
   let healErrors: Error[] = [];
   try {
@@ -71,6 +74,7 @@ async function inject(args: FaultsArgs, ctx: CommandContext, dir: string): Promi
     });
   } finally {
     healErrors = await nemesis.healAll();
+    parentWatch.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -120,6 +124,7 @@ export const faultsCommand: PeakdrillCommand<FaultsArgs> = {
           ctx.stdout.write(`${l.faultId}  ${l.spec?.kind} on ${l.spec?.target}  since ${l.at}\n`);
       return EXIT_OK;
     }
+    await sweepAbandonedStacks(ctx.env, (line) => ctx.stderr.write(`${line}\n`));
     const healed = await Nemesis.forStack(dir).clearLeftovers();
     if (args.json) printJson(ctx, { healed });
     else ctx.stdout.write(healed.length ? `healed:\n  ${healed.join('\n  ')}\n` : 'nothing to heal\n');

@@ -8,6 +8,7 @@ import { Nemesis } from '../../faults/nemesis.ts';
 import { loadScenario } from '../../model/scenario-loader.ts';
 import { parseShard } from '../../plan/shard-plan.ts';
 import { DEFECT_NAMES } from '../../reference-store/defects.ts';
+import { reapStackNow } from '../../run/abandoned-stacks.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 import { StatusLine } from '../../run/status-line.ts';
 import { defaultStackDir } from '../../stack/local-stack.ts';
@@ -20,6 +21,7 @@ import {
   type PeakdrillCommand,
   printJson,
 } from '../command.ts';
+import { watchParent } from '../parent-watch.ts';
 
 interface RunArgs {
   scenario: string;
@@ -102,6 +104,7 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
     const controller = new AbortController();
     let signals = 0;
     const stackDir = args.stack === 'existing' ? (args.stackDir ?? defaultStackDir(ctx.env)) : undefined;
+    let runStack: { dir: string; kind: 'local' | 'existing' } | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
       if (signals === 1) {
@@ -111,11 +114,21 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         return;
       }
       ctx.stderr.write(`peakdrill: ${signal} again: healing what the fault journal holds and exiting\n`);
-      const heal = stackDir ? Nemesis.forStack(stackDir).clearLeftovers() : Promise.resolve([]);
-      void heal.finally(() => process.exit(EXIT_ERROR));
+      // The run's own stack is stopped whole; a shared one only loses the faults this run applied.
+      const heal =
+        runStack === undefined
+          ? Promise.resolve()
+          : runStack.kind === 'local'
+            ? reapStackNow(runStack.dir, ctx.env)
+            : Nemesis.forStack(runStack.dir).clearLeftovers();
+      void heal.catch(() => {}).finally(() => process.exit(EXIT_ERROR));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    const parentWatch = watchParent((parent) => {
+      ctx.stderr.write(`peakdrill: the process that started it (pid ${parent}) is gone\n`);
+      onSignal('SIGHUP');
+    }, ctx.env);
     let result: Awaited<ReturnType<typeof runScenario>>;
     try {
       result = await runScenario({
@@ -131,6 +144,9 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         runId: args.runId,
         signal: controller.signal,
         env: ctx.env,
+        onStackDir: (dir, kind) => {
+          runStack = { dir, kind };
+        },
         onStatus: (s) => status.update(s),
         log: (line) => {
           status.finish();
@@ -140,6 +156,7 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      parentWatch.stop();
       status.finish();
     }
     const where = relative(ctx.cwd, result.runDir) || result.runDir;

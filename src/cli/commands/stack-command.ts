@@ -3,6 +3,7 @@
 // dead one's leftovers, and on SIGINT/SIGTERM mid-start stops what it began.
 import { PeakdrillError } from '../../model/errors.ts';
 import { DEFECT_NAMES, type DefectName } from '../../reference-store/defects.ts';
+import { sweepAbandonedStacks } from '../../run/abandoned-stacks.ts';
 import {
   defaultStackDir,
   LocalStack,
@@ -57,7 +58,7 @@ async function up(args: StackArgs, ctx: CommandContext, dir: string): Promise<nu
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted = signal;
     ctx.stderr.write(`peakdrill: ${signal} during stack up; stopping what was started\n`);
-    void stackDown(dir).finally(() => process.exit(EXIT_ERROR));
+    void stackDown(dir, ctx.env).finally(() => process.exit(EXIT_ERROR));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -119,6 +120,8 @@ export const stackCommand: PeakdrillCommand<StackArgs> = {
       }) as never,
   async run(args, ctx) {
     const dir = args.dir ?? defaultStackDir(ctx.env);
+    if (args.action !== 'status')
+      await sweepAbandonedStacks(ctx.env, (line) => ctx.stderr.write(`${line}\n`));
     if (args.action === 'up') return up(args, ctx, dir);
     if (args.action === 'status') {
       const status = stackStatus(dir);
@@ -135,7 +138,7 @@ export const stackCommand: PeakdrillCommand<StackArgs> = {
       return status.up ? EXIT_OK : EXIT_ERROR;
     }
     const started = performance.now();
-    const { stopped } = await stackDown(dir);
+    const { stopped } = await stackDown(dir, ctx.env);
     const ms = Math.round(performance.now() - started);
     if (args.json) printJson(ctx, { dir, stopped, durationMs: ms });
     else
