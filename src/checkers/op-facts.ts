@@ -52,7 +52,7 @@ export interface OfflineSaleFact {
   readonly tenders: string;
   /** Units asked for, per SKU: [sku, qty] pairs. */
   readonly units: readonly (readonly [string, number])[];
-  /** From the ok answer. */
+  /** From the ok answer; undefined when no answer listed the sale (an ok upload still acknowledged it). */
   ackStatus: string | undefined;
   orderId: string | undefined;
   backorderedUnits: number;
@@ -208,7 +208,11 @@ export function readOfflineSyncInvoke(
   }
   return { batchId, sales };
 }
-/** Copies each sale's answer onto the sale facts; false when the answer cannot be read. */
+/**
+ * Copies each listed sale's answer onto the sale facts; false when the answer cannot be
+ * read. A sale the answer leaves out keeps ackStatus undefined: the 200 still acknowledged
+ * it (the till drops the whole batch), only what the store did with it is unknown.
+ */
 export function applyOfflineSyncOk(value: unknown, sales: readonly OfflineSaleFact[]): boolean {
   const v = asObj(value);
   if (!Array.isArray(v?.sales)) return false;
