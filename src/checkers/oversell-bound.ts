@@ -100,15 +100,12 @@ function offlineSales(history: HistoryIndex, acked: Map<string, number>, maybe: 
   for (const s of history.offlineSyncs) {
     for (const sale of s.sales) {
       const applied = sale.ackStatus === 'applied' || sale.ackStatus === 'backordered';
-      if (s.status === 'ok' && applied && !settled.has(sale.saleId)) {
+      // The answer's backorders are summed per sale: with several SKUs they cannot be placed, so
+      // such a sale only counts as maybe (below), never as acknowledged units of the wrong SKU.
+      const placeable = sale.backorderedUnits === 0 || sale.units.length === 1;
+      if (s.status === 'ok' && applied && placeable && !settled.has(sale.saleId)) {
         settled.add(sale.saleId);
-        // Backorders are answered per SKU of the sale; spread over its SKUs in order.
-        let backordered = sale.backorderedUnits;
-        for (const [sku, q] of sale.units) {
-          const b = Math.min(q, backordered);
-          backordered -= b;
-          add(acked, sku, q - b);
-        }
+        for (const [sku, q] of sale.units) add(acked, sku, q - Math.min(q, sale.backorderedUnits));
       }
     }
   }
