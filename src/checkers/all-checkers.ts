@@ -14,13 +14,14 @@ import { type IdempotencyOptions, idempotencyChecker } from './idempotency-check
 import { lostAckChecker } from './lost-ack-checker.ts';
 import { offlineReconciliationChecker } from './offline-reconciliation-checker.ts';
 import { type OrderingOptions, orderingChecker } from './ordering-checker.ts';
-import { oversellChecker } from './oversell-checker.ts';
+import { type OversellOptions, oversellChecker } from './oversell-checker.ts';
 import { type PropagationOptions, propagationChecker } from './propagation-checker.ts';
 import { type RtoOptions, rtoChecker } from './rto-checker.ts';
 import { type SloOptions, sloChecker } from './slo-checker.ts';
 import { tenderIntegrityChecker } from './tender-integrity-checker.ts';
 
 export interface CheckerSettings {
+  readonly oversell?: OversellOptions;
   readonly rto?: RtoOptions;
   readonly idempotency?: IdempotencyOptions;
   readonly ordering?: OrderingOptions;
@@ -31,7 +32,7 @@ export interface CheckerSettings {
 
 export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
   return [
-    oversellChecker(),
+    oversellChecker(settings.oversell),
     lostAckChecker(),
     rtoChecker(settings.rto),
     idempotencyChecker(settings.idempotency),

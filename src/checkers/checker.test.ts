@@ -5,6 +5,7 @@ import {
   composeCheckers,
   defaultCheckOptions,
   EvidenceList,
+  notApplicable,
   runCheckers,
   safeChecker,
 } from './checker.ts';
@@ -43,6 +44,18 @@ describe('checker composition', () => {
         undefined,
         defaultCheckOptions,
       ).valid,
+    ).toBe(false);
+  });
+
+  it('leaves a check with nothing to judge out of the combined validity', () => {
+    const na: Checker = { name: 'na', check: () => notApplicable('na', 'no offline sale in the history') };
+    const r = composeCheckers('all', [fixed('x', true), na]).check(history, undefined, defaultCheckOptions);
+    expect(r.valid).toBe(true);
+    expect(r.notApplicable).toBeUndefined();
+    const none = composeCheckers('all', [na]).check(history, undefined, defaultCheckOptions);
+    expect(none).toMatchObject({ valid: 'unknown', notApplicable: true });
+    expect(
+      composeCheckers('all', [fixed('x', false), na]).check(history, undefined, defaultCheckOptions).valid,
     ).toBe(false);
   });
 

@@ -31,6 +31,13 @@ export interface CheckResult {
   readonly evidence: readonly EvidenceItem[];
   /** One plain-English line. */
   readonly explanation: string;
+  /**
+   * The history held nothing this checker judges (no fault to recover from, no
+   * offline sale, no refund…). `valid` is then 'unknown' — nothing was proven — but
+   * it is no sign of trouble: composeCheckers leaves it out of the combined
+   * validity, and an assertion on it stays undecided. Never set alongside false.
+   */
+  readonly notApplicable?: true;
 }
 
 /** Run-wide options every checker reads; a checker's own settings are given to its factory. */
@@ -44,6 +51,11 @@ export const defaultCheckOptions: CheckOptions = { maxEvidence: 25 };
 export interface Checker {
   readonly name: string;
   check(history: HistoryIndex, state: FinalState | undefined, options: CheckOptions): CheckResult;
+}
+
+/** A result for a checker with nothing to judge in this run; `why` says what was missing. */
+export function notApplicable(name: string, why: string, figures: Record<string, number> = {}): CheckResult {
+  return { name, valid: 'unknown', figures, evidence: [], explanation: why, notApplicable: true };
 }
 
 /** false beats unknown beats true. */
@@ -98,17 +110,22 @@ export function composeCheckers(name: string, checkers: readonly Checker[]): Che
       const results = runCheckers(checkers, history, state, options);
       const figures: Record<string, number> = {};
       for (const r of results) for (const [k, v] of Object.entries(r.figures)) figures[`${r.name}.${k}`] = v;
-      const valid = combineValidity(results.map((r) => r.valid));
-      const notPassing = results.filter((r) => r.valid !== true);
+      // Checks with nothing to judge do not drag the others to unknown; all of them n/a is n/a.
+      const applicable = results.filter((r) => r.notApplicable !== true);
+      const valid = applicable.length === 0 ? 'unknown' : combineValidity(applicable.map((r) => r.valid));
+      const notPassing = applicable.filter((r) => r.valid !== true);
       return {
         name,
         valid,
         figures,
         evidence: results.flatMap((r) => r.evidence).slice(0, options.maxEvidence),
         explanation:
-          notPassing.length === 0
-            ? `all ${results.length} checks passed`
-            : notPassing.map((r) => `${r.name}: ${r.explanation}`).join('; '),
+          applicable.length === 0
+            ? `nothing to check: ${results.map((r) => `${r.name}: ${r.explanation}`).join('; ')}`
+            : notPassing.length === 0
+              ? `all ${applicable.length} checks passed`
+              : notPassing.map((r) => `${r.name}: ${r.explanation}`).join('; '),
+        ...(applicable.length === 0 && results.length > 0 ? { notApplicable: true as const } : {}),
       };
     },
   };

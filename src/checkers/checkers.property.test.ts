@@ -38,7 +38,8 @@ describe('checkers on a correct store model', () => {
             false,
           );
         }
-        // With a final state every safety checker can decide.
+        // With a final state every safety checker can decide, unless the run gave it nothing
+        // to judge (a short run may have no acknowledged offline upload or refund).
         for (const name of [
           'oversell',
           'lost-acks',
@@ -48,7 +49,8 @@ describe('checkers on a correct store model', () => {
           'offline-reconciliation',
           'tender-integrity',
         ]) {
-          expect(results.find((r) => r.name === name)!.valid, name).toBe(true);
+          const r = results.find((x) => x.name === name)!;
+          if (r.notApplicable !== true) expect(r.valid, `${name}: ${r.explanation}`).toBe(true);
         }
       }),
       { numRuns: 60 },

@@ -58,4 +58,17 @@ describe('drift checker', () => {
   it('is unknown without a final state', () => {
     expect(check(undefined).valid).toBe('unknown');
   });
+
+  it("is unknown when the survivor's ledger or stock was not read, and skips other regions not read", () => {
+    const r = check(finalState({ a: { ...consistent, read: ['stock', 'skus'] } }));
+    expect(r.valid).toBe('unknown');
+    expect(r.explanation).toMatch(/not read/);
+    const s = finalState({ a: consistent, b: { read: ['orders'] } });
+    expect(check(s).valid).toBe(true);
+    expect(check(s).figures['driftedSkus{b}']).toBeUndefined();
+  });
+
+  it('has nothing to reconcile in an empty region', () => {
+    expect(check(finalState({ a: {} }))).toMatchObject({ valid: 'unknown', notApplicable: true });
+  });
 });

@@ -2,9 +2,10 @@
 // store equals the stock counter; driftRate = SKUs drifted / SKUs in the
 // surviving region. Region vs region (stock per SKU and store) is measured as
 // regionDriftRate and is a violation only with `regionsMustAgree` (a lost region
-// legitimately differs from the survivor after a failover).
-import type { RegionState } from '../model/final-state.ts';
-import { type Checker, type CheckResult, EvidenceList, plural } from './checker.ts';
+// legitimately differs from the survivor after a failover). Only regions whose
+// ledger and stock the oracle read are compared; the survivor's unread is unknown.
+import { type RegionState, wasRead } from '../model/final-state.ts';
+import { type Checker, type CheckResult, EvidenceList, notApplicable, plural } from './checker.ts';
 import { PairMap } from './pair-map.ts';
 import { regionView } from './region-view.ts';
 
@@ -28,10 +29,27 @@ export function driftChecker(opts: DriftOptions = {}): Checker {
           explanation: 'no final state was read, so ledger and stock cannot be compared',
         };
       }
+      const readable = (r: RegionState) => wasRead(r, 'ledger') && wasRead(r, 'stock');
+      if (!readable(auth)) {
+        return {
+          name: DRIFT,
+          valid: 'unknown',
+          figures: {},
+          evidence: [],
+          explanation: `the ledger or the stock of region ${auth.region} was not read, so they cannot be compared`,
+        };
+      }
+      if (auth.ledger.length === 0 && auth.stock.length === 0) {
+        return notApplicable(
+          DRIFT,
+          `region ${auth.region} holds no stock and no ledger: nothing to reconcile`,
+        );
+      }
       const evidence = new EvidenceList(options.maxEvidence);
       const figures: Record<string, number> = {};
       let anyRegionDrift = 0;
       for (const region of Object.values(state.regions)) {
+        if (!readable(region)) continue;
         const d = ledgerDrift(region, evidence);
         figures[`driftedSkus{${region.region}}`] = d.drifted.size;
         anyRegionDrift += d.drifted.size;
@@ -44,7 +62,7 @@ export function driftChecker(opts: DriftOptions = {}): Checker {
       }
       let regionDrifted = 0;
       for (const other of Object.values(state.regions)) {
-        if (other === auth) continue;
+        if (other === auth || !wasRead(other, 'stock')) continue;
         const skus = stockDiff(auth, other, opts.regionsMustAgree === true ? evidence : undefined);
         regionDrifted = Math.max(regionDrifted, skus);
       }

@@ -346,6 +346,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
         orderId: ok?.orderId,
         region: ok?.region,
         epcs: f.epcs,
+        units: f.units,
       });
     } else if (fi === this.fReturn || fi === this.fExchange) {
       const f = facts as ReturnInvokeFacts;
@@ -362,6 +363,8 @@ export class HistoryIndexBuilder implements HistoryReadSink {
         refunds: ok?.refunds,
         returnedEpcs: f.returnedEpcs,
         soldEpcs: f.soldEpcs,
+        returnedUnits: f.returnedUnits,
+        soldUnits: f.soldUnits,
       });
     } else if (fi === this.fWebhook) {
       const f = facts as WebhookInvokeFacts;

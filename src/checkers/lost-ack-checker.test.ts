@@ -29,7 +29,51 @@ describe('lost-ack checker', () => {
     h.op('checkout', checkoutValue('k1', line), { at: 0, info: true });
     h.op('checkout', checkoutValue('k2', line), { at: 1, fail: {} });
     h.op('checkout', checkoutValue('k3', line), { at: 2, pending: true });
-    expect(check(h, finalState({ a: {} })).valid).toBe(true);
+    // Nothing acknowledged: nothing can have been lost, and nothing was proven either.
+    expect(check(h, finalState({ a: {} }))).toMatchObject({ valid: 'unknown', notApplicable: true });
+    h.op('checkout', checkoutValue('k0', line), { at: 3, ok: checkoutOk('o0') });
+    expect(check(h, finalState({ a: { orders: [order('o0', 'k0')] } })).valid).toBe(true);
+  });
+
+  it('an acknowledged refund whose money movement is missing is a lost write', () => {
+    const h = new HistoryFixture();
+    h.op(
+      'return',
+      { orderId: 'o1', lines: line, idempotencyKey: 'r1' },
+      { at: 0, ok: { orderId: 'o1', returnId: 'R1', refunds: [{ type: 'card', amountCents: 100 }] } },
+    );
+    const refund = { returnId: 'R1', orderId: 'o1', tender: 'card', amountCents: 100, idempotencyKey: 'r1' };
+    const returned = { returns: [{ returnId: 'R1', orderId: 'o1', idempotencyKey: 'r1' }] };
+    expect(check(h, finalState({ a: { ...returned, refunds: [refund] } })).valid).toBe(true);
+    const r = check(h, finalState({ a: returned }));
+    expect(r.valid).toBe(false);
+    expect(r.evidence[0]).toMatchObject({ what: 'acknowledged refund missing', key: 'r1' });
+    // …and a refund row is no proof the return itself was recorded.
+    const noReturn = check(h, finalState({ a: { refunds: [refund] } }));
+    expect(noReturn.valid).toBe(false);
+    expect(noReturn.evidence[0]).toMatchObject({ what: 'acknowledged return missing', key: 'r1' });
+  });
+
+  it('counts every sale of an acknowledged upload, whether or not the answer lists it', () => {
+    const h = new HistoryFixture();
+    const sale = (saleId: string) => ({ saleId, lines: line, tenders: [{ type: 'cash', amountCents: 100 }] });
+    h.op(
+      'offline-sync',
+      { terminal: 'T1', batchId: 'B1', sales: [sale('s1'), sale('s2')] },
+      { at: 0, ok: { batchId: 'B1', sales: [{ saleId: 's1', status: 'applied' }] } },
+    );
+    const r = check(h, finalState({ a: { offlineSales: [{ saleId: 's1', batchId: 'B1' }] } }));
+    expect(r.valid).toBe(false);
+    expect(r.evidence.map((e) => e.key)).toEqual(['s2']);
+  });
+
+  it('is unknown, not lost, when the oracle did not read where a write would be', () => {
+    const h = new HistoryFixture();
+    h.op('checkout', checkoutValue('k1', line), { at: 0, ok: checkoutOk('o1') });
+    const r = check(h, finalState({ a: { read: ['stock'] } }));
+    expect(r.valid).toBe('unknown');
+    expect(r.figures).toMatchObject({ lostAcks: 0, unreadAcks: 1 });
+    expect(r.explanation).toMatch(/did not read/);
   });
 
   it('fails with the lost count and the data-loss window', () => {

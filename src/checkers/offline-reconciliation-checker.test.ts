@@ -129,4 +129,33 @@ describe('offline reconciliation checker', () => {
   it('is unknown without a final state', () => {
     expect(check(new HistoryFixture()).valid).toBe('unknown');
   });
+
+  it('holds every sale of an acknowledged upload to it, even one the answer did not list', () => {
+    const h = new HistoryFixture();
+    h.op(
+      'offline-sync',
+      { terminal: 'T1', batchId: 'B1', sales: [sale('s1'), sale('s2')] },
+      { at: 0, ok: { batchId: 'B1', sales: [{ saleId: 's1', status: 'applied' }] } },
+    );
+    const r = check(h, finalState({ a: { orders: [order('o1', 's1')], ledger: [taken(1, 's1', 2)] } }));
+    expect(r.valid).toBe(false);
+    expect(r.figures).toMatchObject({ acknowledged: 2, lost: 1 });
+    expect(r.evidence[0]).toMatchObject({ key: 's2' });
+    expect(r.evidence[0]!.what).toMatch(/without listing it/);
+  });
+
+  it('is unknown when the oracle read neither orders nor offline sales, or no ledger', () => {
+    const h = new HistoryFixture();
+    sync(h, 'B1', [sale('s1')], 'ok');
+    const unread = check(h, finalState({ a: { read: ['stock'] } }));
+    expect(unread.valid).toBe('unknown');
+    expect(unread.figures.lost).toBe(0);
+    const noLedger = check(h, finalState({ a: { read: ['orders'], orders: [order('o1', 's1')] } }));
+    expect(noLedger.valid).toBe('unknown');
+  });
+
+  it('has nothing to check, and says so, in a run without offline sales', () => {
+    const r = check(new HistoryFixture(), finalState({ a: {} }));
+    expect(r).toMatchObject({ valid: 'unknown', notApplicable: true });
+  });
 });

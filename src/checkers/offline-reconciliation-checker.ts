@@ -1,9 +1,12 @@
 // Offline reconciliation: every offline sale the SUT acknowledged is applied
 // exactly once, with the tenders rung up, and every unit is accounted for as
 // taken from stock (ledger) or backordered. Any sale recorded twice is a
-// violation whether or not its upload was acknowledged.
-import { authoritativeState, type FinalOrder, type RegionState } from '../model/final-state.ts';
-import { type Checker, type CheckResult, EvidenceList, plural } from './checker.ts';
+// violation whether or not its upload was acknowledged. A 200 to an upload makes
+// the till drop the batch, so every sale in it is acknowledged, listed in the
+// answer or not. Unknown when the oracle did not read the orders, offline sales
+// or ledger an acknowledged sale needs; not applicable with no offline sale at all.
+import { authoritativeState, type FinalOrder, type RegionState, wasRead } from '../model/final-state.ts';
+import { type Checker, type CheckResult, EvidenceList, notApplicable, plural } from './checker.ts';
 import type { OfflineSaleFact } from './op-facts.ts';
 import { PairMap } from './pair-map.ts';
 import { regionView } from './region-view.ts';
@@ -24,8 +27,14 @@ export function offlineReconciliationChecker(): Checker {
           explanation: 'no final state was read, so offline sales cannot be reconciled',
         };
       }
-      const evidence = new EvidenceList(options.maxEvidence);
       const v = new SaleView(region);
+      if (history.offlineSyncs.length === 0 && v.recorded.size === 0 && v.applications.size === 0) {
+        return notApplicable(OFFLINE_RECONCILIATION, 'no offline sale was uploaded or recorded', {
+          acknowledged: 0,
+        });
+      }
+      const evidence = new EvidenceList(options.maxEvidence);
+      let unverifiable = 0;
       const checked = new Set<string>();
       let acknowledged = 0;
       let lost = 0;
@@ -37,14 +46,21 @@ export function offlineReconciliationChecker(): Checker {
       for (const sync of history.offlineSyncs) {
         for (const sale of sync.sales) {
           // Acknowledged sales are checked; unacknowledged ones may be absent, but not doubled.
-          if (sync.status !== 'ok' || sale.ackStatus === undefined || checked.has(sale.saleId)) continue;
+          if (sync.status !== 'ok' || checked.has(sale.saleId)) continue;
           checked.add(sale.saleId);
           acknowledged++;
+          if (!v.salesRead) {
+            unverifiable++;
+            continue;
+          }
           const orders = v.ordersOf(sale.saleId);
           if (orders.length === 0 && !v.recorded.has(sale.saleId)) {
             lost++;
             evidence.add({
-              what: 'acknowledged offline sale missing',
+              what:
+                sale.ackStatus === undefined
+                  ? 'acknowledged offline sale missing (its upload was answered 200 without listing it)'
+                  : 'acknowledged offline sale missing',
               key: sale.saleId,
               op: history.opId(sync.op),
             });
@@ -61,6 +77,8 @@ export function offlineReconciliationChecker(): Checker {
             });
           }
           const u = unitsCheck(sale, order, v);
+          // No ledger row can show what a sale that should have taken stock took.
+          if (v.taken === undefined && u.asked > u.backordered) unverifiable++;
           backorderedUnits += u.backordered;
           if (u.unaccounted > 0) {
             unaccountedUnits += u.unaccounted;
@@ -108,15 +126,31 @@ export function offlineReconciliationChecker(): Checker {
         }
       }
       const doubleApplied = doubled.size;
-      const valid = lost + doubleApplied + tenderMismatches + unaccountedUnits === 0;
+      const violations = lost + doubleApplied + tenderMismatches + unaccountedUnits;
+      const valid = violations > 0 ? false : unverifiable > 0 || acknowledged === 0 ? 'unknown' : true;
       return {
         name: OFFLINE_RECONCILIATION,
+        // Uploads that all went unanswered leave nothing to hold the store to.
+        ...(violations === 0 && acknowledged === 0 ? { notApplicable: true as const } : {}),
         valid,
-        figures: { acknowledged, lost, doubleApplied, tenderMismatches, unaccountedUnits, backorderedUnits },
+        figures: {
+          acknowledged,
+          lost,
+          doubleApplied,
+          tenderMismatches,
+          unaccountedUnits,
+          backorderedUnits,
+          unverifiable,
+        },
         evidence: evidence.items,
-        explanation: valid
-          ? `all ${plural(acknowledged, 'acknowledged offline sale')} applied once with their tenders${backorderedUnits > 0 ? `, ${plural(backorderedUnits, 'unit')} backordered` : ''}`
-          : `offline sales: ${lost} lost, ${doubleApplied} applied twice, ${tenderMismatches} with other tenders, ${plural(unaccountedUnits, 'unit')} unaccounted for`,
+        explanation:
+          valid === true
+            ? `all ${plural(acknowledged, 'acknowledged offline sale')} applied once with their tenders${backorderedUnits > 0 ? `, ${plural(backorderedUnits, 'unit')} backordered` : ''}`
+            : valid === false
+              ? `offline sales: ${lost} lost, ${doubleApplied} applied twice, ${tenderMismatches} with other tenders, ${plural(unaccountedUnits, 'unit')} unaccounted for`
+              : acknowledged === 0
+                ? 'no offline upload was acknowledged, so no sale can be held to one; none was recorded twice'
+                : `${plural(unverifiable, 'acknowledged offline sale')} cannot be checked: ${v.salesRead ? 'the ledger was not read or names no offline sale' : 'neither the orders nor the offline sales were read'}`,
       };
     },
   };
@@ -128,10 +162,13 @@ class SaleView {
   private readonly repeated: Map<string, FinalOrder[]>;
   readonly recorded = new Set<string>();
   readonly applications = new Map<string, number>();
-  /** sale id → units taken per SKU (−Σ delta). Undefined when the ledger does not name offline sales. */
+  /** sale id → units taken per SKU (−Σ delta). Undefined when the ledger was not read or names no offline sale. */
   readonly taken: PairMap<number> | undefined;
+  /** Whether the oracle read where a sale is recorded (orders or offline sales). */
+  readonly salesRead: boolean;
 
   constructor(region: RegionState) {
+    this.salesRead = wasRead(region, 'orders') || wasRead(region, 'offlineSales');
     const { bySale, repeatedSales } = regionView(region).orders();
     this.first = bySale;
     this.repeated = repeatedSales;
@@ -142,7 +179,7 @@ class SaleView {
         this.applications.set(s.saleId, Math.max(this.applications.get(s.saleId) ?? 0, s.applications));
     }
     let taken: PairMap<number> | undefined;
-    for (const e of region.ledger) {
+    for (const e of wasRead(region, 'ledger') ? region.ledger : []) {
       if (e.refType !== 'offline-sale') continue;
       taken ??= new PairMap();
       taken.add(e.refId, e.sku, -e.delta);

@@ -17,7 +17,12 @@ export interface CheckoutFact {
   readonly orderId: string | undefined;
   readonly region: string | undefined;
   readonly epcs: readonly string[] | undefined;
+  /** Units asked for, per SKU (undefined when the request's lines could not be read). */
+  readonly units?: Units | undefined;
 }
+
+/** [sku, qty] per SKU, summed over lines. */
+export type Units = readonly (readonly [string, number])[];
 
 export interface RefundFact {
   readonly type: string;
@@ -36,6 +41,9 @@ export interface ReturnFact {
   readonly refunds: readonly RefundFact[] | undefined;
   readonly returnedEpcs: readonly string[] | undefined;
   readonly soldEpcs: readonly string[] | undefined;
+  /** Units taken back and (exchange) handed over, per SKU. */
+  readonly returnedUnits?: Units | undefined;
+  readonly soldUnits?: Units | undefined;
 }
 
 export interface OfflineSaleFact {
@@ -44,7 +52,7 @@ export interface OfflineSaleFact {
   readonly tenders: string;
   /** Units asked for, per SKU: [sku, qty] pairs. */
   readonly units: readonly (readonly [string, number])[];
-  /** From the ok answer. */
+  /** From the ok answer; undefined when no answer listed the sale (an ok upload still acknowledged it). */
   ackStatus: string | undefined;
   orderId: string | undefined;
   backorderedUnits: number;
@@ -124,12 +132,13 @@ export function readUnits(lines: unknown): [string, number][] | undefined {
 export interface CheckoutInvokeFacts {
   readonly key: string;
   readonly epcs: string[] | undefined;
+  readonly units: Units | undefined;
 }
 export function readCheckoutInvoke(value: unknown): CheckoutInvokeFacts | undefined {
   const v = asObj(value);
   const key = str(v?.idempotencyKey);
   if (key === undefined) return undefined;
-  return { key, epcs: readEpcs(v?.lines) };
+  return { key, epcs: readEpcs(v?.lines), units: readUnits(v?.lines) };
 }
 export function readCheckoutOk(value: unknown): { orderId: string | undefined; region: string | undefined } {
   const v = asObj(value);
@@ -141,13 +150,22 @@ export interface ReturnInvokeFacts {
   readonly orderId: string;
   readonly returnedEpcs: string[] | undefined;
   readonly soldEpcs: string[] | undefined;
+  readonly returnedUnits: Units | undefined;
+  readonly soldUnits: Units | undefined;
 }
 export function readReturnInvoke(value: unknown): ReturnInvokeFacts | undefined {
   const v = asObj(value);
   const key = str(v?.idempotencyKey);
   const orderId = str(v?.orderId);
   if (key === undefined || orderId === undefined) return undefined;
-  return { key, orderId, returnedEpcs: readEpcs(v?.lines), soldEpcs: readEpcs(v?.newLines) };
+  return {
+    key,
+    orderId,
+    returnedEpcs: readEpcs(v?.lines),
+    soldEpcs: readEpcs(v?.newLines),
+    returnedUnits: readUnits(v?.lines),
+    soldUnits: readUnits(v?.newLines),
+  };
 }
 export function readReturnOk(
   value: unknown,
@@ -190,7 +208,11 @@ export function readOfflineSyncInvoke(
   }
   return { batchId, sales };
 }
-/** Copies each sale's answer onto the sale facts; false when the answer cannot be read. */
+/**
+ * Copies each listed sale's answer onto the sale facts; false when the answer cannot be
+ * read. A sale the answer leaves out keeps ackStatus undefined: the 200 still acknowledged
+ * it (the till drops the whole batch), only what the store did with it is unknown.
+ */
 export function applyOfflineSyncOk(value: unknown, sales: readonly OfflineSaleFact[]): boolean {
   const v = asObj(value);
   if (!Array.isArray(v?.sales)) return false;
@@ -237,13 +259,13 @@ export function readPropagation(value: unknown): PropagationSample | undefined {
   return { writtenNs, visibleNs: num(v?.visibleNs) };
 }
 
-const epcs = [{ epc: true }] as const;
+const units = [{ epc: true, sku: true, qty: true }] as const;
 
 /** The parts of op values the readers above read (and nothing else), for building values partially. */
 export const VALUE_PROJECTIONS = {
-  checkoutInvoke: compileProjection({ idempotencyKey: true, lines: epcs }),
+  checkoutInvoke: compileProjection({ idempotencyKey: true, lines: units }),
   checkoutOk: compileProjection({ orderId: true, region: true }),
-  returnInvoke: compileProjection({ idempotencyKey: true, orderId: true, lines: epcs, newLines: epcs }),
+  returnInvoke: compileProjection({ idempotencyKey: true, orderId: true, lines: units, newLines: units }),
   returnOk: compileProjection({
     returnId: true,
     exchangeOrderId: true,

@@ -100,6 +100,30 @@ describe('ordering checker', () => {
       { eventId: 'e1', sku: 'A', sequence: 1, kind: 'inventory', absolute: 9 },
       { at: 10, ok: { outcome: 'stale' } },
     );
-    expect(check(s, finalState({ a: {} })).valid).toBe(true);
+    const applied = {
+      seq: 1,
+      sku: 'A',
+      store: 'S1',
+      delta: 5,
+      reason: 'marketplace',
+      refType: 'webhook',
+      refId: 'e2',
+      stream: 'webhooks',
+      sequence: 2,
+      absolute: true,
+    };
+    expect(check(s, finalState({ a: { ledger: [applied] } })).valid).toBe(true);
+    // Sequenced ops ran, but nothing shows the order they took effect in.
+    expect(check(s, finalState({ a: {} })).valid).toBe('unknown');
+    const unread = check(s, finalState({ a: { read: ['orders'] } }));
+    expect(unread.valid).toBe('unknown');
+    expect(unread.explanation).toMatch(/ledger was not read/);
+  });
+
+  it('has nothing to check without webhooks or scans', () => {
+    expect(check(new HistoryFixture(), finalState({ a: {} }))).toMatchObject({
+      valid: 'unknown',
+      notApplicable: true,
+    });
   });
 });

@@ -4,8 +4,11 @@
 // applied after a newer level that already included it; deltas among deltas
 // commute, so they only count as out of order (invalid only with `strict`).
 // Checked on the ledger's application order and on acknowledged webhooks in real time.
-import { authoritativeState, type FinalLedgerEntry } from '../model/final-state.ts';
-import { atMs, type Checker, type CheckResult, EvidenceList, plural } from './checker.ts';
+// Not applicable with no sequenced op (webhook, scan) and none in the ledger; unknown
+// when there were some but the ledger was not read or carries no sequence numbers.
+import { authoritativeState, type FinalLedgerEntry, wasRead } from '../model/final-state.ts';
+import { OP } from '../model/op-values.ts';
+import { atMs, type Checker, type CheckResult, EvidenceList, notApplicable, plural } from './checker.ts';
 import type { HistoryIndex } from './history-index.ts';
 import type { WebhookFact } from './op-facts.ts';
 import { PairMap } from './pair-map.ts';
@@ -34,7 +37,8 @@ export function orderingChecker(opts: OrderingOptions = {}): Checker {
       let staleOverwrites = seen;
       let outOfOrder = 0;
       let sequenced = 0;
-      if (region !== undefined) {
+      const ledgerRead = region !== undefined && wasRead(region, 'ledger');
+      if (region !== undefined && ledgerRead) {
         const r = ledgerOrder(region.ledger, evidence);
         // The two views may see the same event: the larger is a safe count of distinct ones.
         staleOverwrites = Math.max(staleOverwrites, r.stale);
@@ -42,7 +46,20 @@ export function orderingChecker(opts: OrderingOptions = {}): Checker {
         sequenced = r.sequenced;
       }
       const violations = staleOverwrites + (opts.strict ? outOfOrder : 0);
-      const valid = violations > 0 ? false : region === undefined ? 'unknown' : true;
+      const sequencedOps = history.webhooks.length + history.opsOf(OP.scan).length;
+      if (violations === 0 && region !== undefined && sequencedOps === 0 && sequenced === 0) {
+        return notApplicable(
+          ORDERING,
+          'no webhook or scan (no sequenced change) in the history or the ledger',
+          {
+            staleOverwrites: 0,
+            sequencedEntries: 0,
+          },
+        );
+      }
+      // Sequenced ops ran but the ledger cannot show the order they took effect in.
+      const blind = region === undefined || !ledgerRead || sequenced === 0;
+      const valid = violations > 0 ? false : blind ? 'unknown' : true;
       return {
         name: ORDERING,
         valid,
@@ -58,7 +75,11 @@ export function orderingChecker(opts: OrderingOptions = {}): Checker {
             ? `${plural(sequenced, 'sequenced change')} applied in a safe order${outOfOrder > 0 ? ` (${plural(outOfOrder, 'commuting delta')} out of order)` : ''}`
             : valid === false
               ? `${plural(staleOverwrites, 'stale overwrite')}${opts.strict ? ` and ${plural(outOfOrder, 'out-of-order apply', 'out-of-order applies')}` : ''}: older events took effect after newer ones`
-              : 'no final state was read, so the ledger order cannot be checked (the history showed no stale overwrite)',
+              : region === undefined
+                ? 'no final state was read, so the ledger order cannot be checked (the history showed no stale overwrite)'
+                : !ledgerRead
+                  ? `the ledger was not read, so the order ${plural(sequencedOps, 'sequenced op')} took effect in cannot be checked`
+                  : `the ledger carries no sequence numbers, so the order ${plural(sequencedOps, 'sequenced op')} took effect in cannot be checked`,
       };
     },
   };

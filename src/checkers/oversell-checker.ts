@@ -1,44 +1,118 @@
-// Oversell: no unit sold that was not there. Per SKU, units sold and kept
-// (not backordered, not returned) ≤ units made available; stock never below
-// zero, neither in the counters nor in the ledger's running balance; and no
-// serialized unit (EPC) held by two customers at once — from the final state,
-// and from the history's acknowledged sales, which prove it even if the state lost one.
-import { authoritativeState, type RegionState } from '../model/final-state.ts';
+// Oversell: no unit sold that was not there. Per SKU, units sold and kept (not
+// backordered, not returned) ≤ units made available: the run's initial stock
+// (catalog.json) plus the restocks and counts the state shows. Sales come from the
+// state's orders when the oracle read them (they settle every indeterminate sale),
+// and from the history: acknowledged sales beyond the bound are an oversell whatever
+// the state says; when the orders were not read and only indeterminate sales could
+// cross it, the answer is unknown. Also: stock never below zero (counters, and the
+// ledger's running balance), and no serialized unit (EPC) held by two customers at once.
+import { authoritativeState, type RegionState, wasRead } from '../model/final-state.ts';
 import { atMs, type Checker, type CheckResult, EvidenceList, plural } from './checker.ts';
 import type { HistoryIndex } from './history-index.ts';
+import { historySales, type InitialStock, stockBound } from './oversell-bound.ts';
 import { regionView } from './region-view.ts';
 
 export const OVERSELL = 'oversell';
 
-export function oversellChecker(): Checker {
+export interface OversellOptions {
+  /** What the run seeded (catalog.json); without it, the seed rows the state shows. */
+  readonly initialStock?: readonly InitialStock[];
+}
+
+export function oversellChecker(opts: OversellOptions = {}): Checker {
   return {
     name: OVERSELL,
     check(history, state, options): CheckResult {
       const evidence = new EvidenceList(options.maxEvidence);
       const historyDoubles = epcDoubleSalesInHistory(history, evidence);
       const region = authoritativeState(state);
+      const units = unitsCheck(region, history, opts.initialStock, evidence);
       if (region === undefined) {
+        const oversold = historyDoubles + units.oversold;
         return {
           name: OVERSELL,
-          valid: historyDoubles > 0 ? false : 'unknown',
-          figures: { epcDoubleSold: historyDoubles, oversoldUnits: historyDoubles },
+          valid: oversold > 0 ? false : 'unknown',
+          figures: {
+            epcDoubleSold: historyDoubles,
+            oversoldUnits: oversold,
+            oversoldSkus: units.excess.size,
+          },
           evidence: evidence.items,
           explanation:
-            historyDoubles > 0
-              ? `${plural(historyDoubles, 'serialized unit')} acknowledged as sold twice (no final state to check stock)`
+            oversold > 0
+              ? `${plural(oversold, 'unit')} acknowledged beyond stock or sold twice (no final state to check stock)`
               : 'no final state was read, so stock cannot be checked',
         };
       }
-      return checkRegion(region, historyDoubles, evidence);
+      return checkRegion(region, units, historyDoubles, evidence);
     },
   };
 }
 
-function checkRegion(region: RegionState, historyDoubles: number, evidence: EvidenceList): CheckResult {
-  const excess = new Map<string, number>();
-  const bump = (sku: string, units: number) => excess.set(sku, Math.max(excess.get(sku) ?? 0, units));
+interface UnitsCheck {
+  /** Per SKU, units sold beyond what was made available. */
+  readonly excess: Map<string, number>;
+  readonly oversold: number;
+  /** SKUs the evidence cannot settle, and why. */
+  readonly undecided: string[];
+  readonly why: string;
+  readonly skus: number;
+  readonly indeterminateUnits: number;
+}
 
-  // 1. Sold and kept vs made available.
+/** Per SKU, sales (state, acknowledged, indeterminate) against the stock bound. */
+function unitsCheck(
+  region: RegionState | undefined,
+  history: HistoryIndex,
+  catalog: readonly InitialStock[] | undefined,
+  evidence: EvidenceList,
+): UnitsCheck {
+  const bound = stockBound(region, history, catalog);
+  const sales = historySales(history);
+  const sold = region !== undefined && wasRead(region, 'orders') ? soldInState(region) : undefined;
+  const skus = new Set([...(sold?.keys() ?? []), ...sales.acked.keys(), ...sales.maybe.keys()]);
+  const excess = new Map<string, number>();
+  const undecided: string[] = [];
+  let why = '';
+  let indeterminateUnits = 0;
+  for (const n of sales.maybe.values()) indeterminateUnits += n;
+  for (const sku of skus) {
+    const have = bound.of(sku);
+    if (have === undefined) {
+      undecided.push(sku);
+      why = bound.whyUnknown;
+      continue;
+    }
+    // Generous on returns (any not known to have failed), so this holds for a correct store.
+    const ackedKept = (sales.acked.get(sku) ?? 0) - (sales.returnsPossible.get(sku) ?? 0);
+    let over = 0;
+    if (ackedKept > have) {
+      over = ackedKept - have;
+      evidence.add({
+        what: 'acknowledged sales exceed what was made available',
+        sku,
+        expected: `≤ ${have}`,
+        actual: ackedKept,
+      });
+    }
+    const n = sold?.get(sku);
+    if (n !== undefined && n > have) {
+      over = Math.max(over, n - have);
+      evidence.add({ what: 'sold more than was made available', sku, expected: `≤ ${have}`, actual: n });
+    }
+    if (over > 0) excess.set(sku, over);
+    else if (sold === undefined && (sales.acked.get(sku) ?? 0) + (sales.maybe.get(sku) ?? 0) > have) {
+      undecided.push(sku);
+      why = 'the orders were not read, and sales with no answer could have gone beyond stock';
+    }
+  }
+  let oversold = 0;
+  for (const u of excess.values()) oversold += u;
+  return { excess, oversold, undecided, why, skus: skus.size, indeterminateUnits };
+}
+
+/** Units sold and kept per SKU, from the orders. */
+function soldInState(region: RegionState): Map<string, number> {
   const sold = new Map<string, number>();
   for (const o of region.orders) {
     if (o.status === 'cancelled') continue;
@@ -46,40 +120,48 @@ function checkRegion(region: RegionState, historyDoubles: number, evidence: Evid
       sold.set(l.sku, (sold.get(l.sku) ?? 0) + l.qty - l.backorderedQty - l.returnedQty);
     }
   }
-  if (region.available !== undefined) {
-    const available = new Map<string, number>();
-    for (const a of region.available) available.set(a.sku, (available.get(a.sku) ?? 0) + a.qty);
-    for (const [sku, n] of sold) {
-      const have = available.get(sku) ?? 0;
-      if (n > have) {
-        bump(sku, n - have);
-        evidence.add({ what: 'sold more than was made available', sku, expected: `≤ ${have}`, actual: n });
+  return sold;
+}
+
+function checkRegion(
+  region: RegionState,
+  units: UnitsCheck,
+  historyDoubles: number,
+  evidence: EvidenceList,
+): CheckResult {
+  const excess = new Map(units.excess);
+  const bump = (sku: string, n: number) => excess.set(sku, Math.max(excess.get(sku) ?? 0, n));
+
+  // Stock never negative: counters, and the ledger replayed in order (each where it was read).
+  let negativeStock = 0;
+  const negativeBySku = new Map<string, number>();
+  if (wasRead(region, 'stock')) {
+    for (const s of region.stock) {
+      if (s.onHand < 0) {
+        negativeStock++;
+        negativeBySku.set(s.sku, (negativeBySku.get(s.sku) ?? 0) - s.onHand);
+        evidence.add({ what: 'stock counter below zero', sku: s.sku, store: s.store, actual: s.onHand });
       }
     }
   }
-
-  // 2. Stock never negative: counters, and the ledger replayed in order.
-  let negativeStock = 0;
-  const negativeBySku = new Map<string, number>();
-  for (const s of region.stock) {
-    if (s.onHand < 0) {
-      negativeStock++;
-      negativeBySku.set(s.sku, (negativeBySku.get(s.sku) ?? 0) - s.onHand);
-      evidence.add({ what: 'stock counter below zero', sku: s.sku, store: s.store, actual: s.onHand });
+  if (wasRead(region, 'ledger')) {
+    for (const [sku, n] of ledgerLows(region, evidence, () => negativeStock++)) {
+      negativeBySku.set(sku, Math.max(negativeBySku.get(sku) ?? 0, n));
     }
   }
-  for (const [sku, units] of ledgerLows(region, evidence, () => negativeStock++)) {
-    negativeBySku.set(sku, Math.max(negativeBySku.get(sku) ?? 0, units));
-  }
-  for (const [sku, units] of negativeBySku) bump(sku, units);
+  for (const [sku, n] of negativeBySku) bump(sku, n);
 
-  // 3. Serialized units held by two orders at once.
+  // Serialized units held by two orders at once.
   const stateDoubles = epcDoubleSalesInState(region, evidence);
   const epcDoubleSold = Math.max(stateDoubles, historyDoubles);
 
   let oversoldUnits = epcDoubleSold;
-  for (const units of excess.values()) oversoldUnits += units;
-  const valid = oversoldUnits === 0 && negativeStock === 0;
+  for (const n of excess.values()) oversoldUnits += n;
+  // Nothing sold in the history, and nothing read that could show a sale or a shortage.
+  const blind =
+    units.skus === 0 && !wasRead(region, 'orders') && !wasRead(region, 'stock') && !wasRead(region, 'ledger');
+  const valid =
+    oversoldUnits > 0 || negativeStock > 0 ? false : units.undecided.length > 0 || blind ? 'unknown' : true;
   return {
     name: OVERSELL,
     valid,
@@ -88,13 +170,20 @@ function checkRegion(region: RegionState, historyDoubles: number, evidence: Evid
       oversoldSkus: excess.size,
       negativeStock,
       epcDoubleSold,
-      skusSold: sold.size,
-      availabilityKnown: region.available === undefined ? 0 : 1,
+      skusSold: units.skus,
+      undecidedSkus: units.undecided.length,
+      indeterminateUnits: units.indeterminateUnits,
+      availabilityKnown: units.undecided.length === 0 ? 1 : 0,
     },
     evidence: evidence.items,
-    explanation: valid
-      ? `no oversell in region ${region.region}: ${plural(sold.size, 'SKU')} sold within stock, no serialized unit sold twice`
-      : `${plural(oversoldUnits, 'unit')} oversold in region ${region.region} (${plural(excess.size, 'SKU')} beyond stock, ${plural(epcDoubleSold, 'serialized unit')} sold twice, ${plural(negativeStock, 'negative stock reading')})`,
+    explanation:
+      valid === true
+        ? `no oversell in region ${region.region}: ${plural(units.skus, 'SKU')} sold within stock, no serialized unit sold twice`
+        : valid === false
+          ? `${plural(oversoldUnits, 'unit')} oversold in region ${region.region} (${plural(excess.size, 'SKU')} beyond stock, ${plural(epcDoubleSold, 'serialized unit')} sold twice, ${plural(negativeStock, 'negative stock reading')})`
+          : blind
+            ? `region ${region.region}: no orders, stock or ledger were read and the history sold nothing, so nothing shows whether stock held`
+            : `cannot tell for ${plural(units.undecided.length, 'SKU')} (${units.undecided.slice(0, 3).join(', ')}): ${units.why}`,
   };
 }
 

@@ -27,4 +27,14 @@ describe('propagation checker', () => {
       propagationChecker().check(new HistoryFixture().index(), undefined, defaultCheckOptions).valid,
     ).toBe('unknown');
   });
+
+  it('has nothing to measure without samples, and is unknown when no sample became visible', () => {
+    const none = propagationChecker().check(new HistoryFixture().index(), undefined, defaultCheckOptions);
+    expect(none.notApplicable).toBe(true);
+    const h = new HistoryFixture();
+    h.probe('propagation', undefined, false, 10, { from: 'a', to: 'b', writtenNs: 1 });
+    const r = propagationChecker().check(h.index(), undefined, defaultCheckOptions);
+    expect(r.valid).toBe('unknown');
+    expect(r.figures).toMatchObject({ samples: 1, notVisible: 1 });
+  });
 });

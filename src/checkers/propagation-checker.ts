@@ -1,9 +1,10 @@
 // Propagation: how long a write in one region takes to become visible in the
 // other, from the propagation probe's samples (visible − written), as HDR
 // percentiles. Figures only — thresholds belong to assertions; samples that
-// never became visible are counted apart (notVisible).
+// never became visible are counted apart (notVisible). Not applicable without
+// samples; unknown when no sample could be measured.
 import { PROBE } from '../model/op-values.ts';
-import { type Checker, type CheckResult, plural } from './checker.ts';
+import { type Checker, type CheckResult, notApplicable, plural } from './checker.ts';
 import { DEFAULT_PERCENTILES, newLatencyHistogram, recordMs, trendFigures } from './trend-figures.ts';
 
 export const PROPAGATION = 'propagation';
@@ -21,13 +22,7 @@ export function propagationChecker(opts: PropagationOptions = {}): Checker {
     check(history): CheckResult {
       const s = history.probes.get(probeName);
       if (s === undefined || s.count === 0 || s.writtenNs === undefined || s.visibleNs === undefined) {
-        return {
-          name: PROPAGATION,
-          valid: 'unknown',
-          figures: { samples: 0 },
-          evidence: [],
-          explanation: `no ${probeName} samples in the history`,
-        };
+        return notApplicable(PROPAGATION, `no ${probeName} samples in the history`, { samples: 0 });
       }
       const h = newLatencyHistogram();
       let notVisible = 0;
@@ -44,7 +39,8 @@ export function propagationChecker(opts: PropagationOptions = {}): Checker {
       h.destroy();
       return {
         name: PROPAGATION,
-        valid: true,
+        // No sample became visible: nothing was measured.
+        valid: figures.count === 0 ? 'unknown' : true,
         figures,
         evidence: [],
         explanation:

@@ -77,14 +77,22 @@ describe('rto checker', () => {
     expect(r.figures.failbackMs).toBe(500);
   });
 
-  it('passes with no faults and is unknown without probe samples', () => {
+  it('has nothing to check with no faults, and is unknown without probe samples', () => {
     expect(rtoChecker().check(new HistoryFixture().index(), undefined, defaultCheckOptions)).toMatchObject({
-      valid: true,
+      valid: 'unknown',
+      notApplicable: true,
       figures: { faults: 0 },
     });
     expect(
       rtoChecker().check(new HistoryFixture().fault('x', 0, 10).index(), undefined, defaultCheckOptions)
         .valid,
     ).toBe('unknown');
+  });
+
+  it('is unknown when no sample was taken from the fault on', () => {
+    const h = new HistoryFixture().probes('checkout-probe', 'a', true, 0, 1_000).fault('x', 2_000, 3_000);
+    const r = rtoChecker().check(h.end('completed', 4_000).index(), undefined, defaultCheckOptions);
+    expect(r.valid).toBe('unknown');
+    expect(r.figures.unobserved).toBe(1);
   });
 });

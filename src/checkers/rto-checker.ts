@@ -5,7 +5,15 @@
 // (0 when it never went down). Failback, on its own: a drop in service after the
 // heal (before the next fault) → sustained recovery, from the sample that took it down.
 import { PROBE } from '../model/op-values.ts';
-import { atMs, type Checker, type CheckResult, EvidenceList, plural, type Validity } from './checker.ts';
+import {
+  atMs,
+  type Checker,
+  type CheckResult,
+  EvidenceList,
+  notApplicable,
+  plural,
+  type Validity,
+} from './checker.ts';
 import type { FaultWindow, ProbeSeries } from './history-index.ts';
 
 export const RTO = 'rto';
@@ -39,13 +47,9 @@ export function rtoChecker(opts: RtoOptions = {}): Checker {
     check(history, _state, options): CheckResult {
       const faults = history.faults;
       if (faults.length === 0) {
-        return {
-          name: RTO,
-          valid: true,
-          figures: { faults: 0 },
-          evidence: [],
-          explanation: 'no fault was injected, so there was nothing to recover from',
-        };
+        return notApplicable(RTO, 'no fault was injected, so there was nothing to recover from', {
+          faults: 0,
+        });
       }
       const series = history.probes.get(probeName);
       if (series === undefined || series.count === 0) {
@@ -65,8 +69,20 @@ export function rtoChecker(opts: RtoOptions = {}): Checker {
       let failback = 0;
       let unrecovered = 0;
       const verdicts: Validity[] = [];
+      let unobserved = 0;
       faults.forEach((w, wi) => {
         const horizon = Math.min(faults[wi + 1]?.startNs ?? Number.POSITIVE_INFINITY, history.lastNs);
+        // No sample from the fault's start to the next fault (or the end): service was not watched.
+        if (!sampledBetween(series, samples, w.startNs, Math.max(horizon, w.stopNs))) {
+          unobserved++;
+          verdicts.push('unknown');
+          evidence.add({
+            what: 'no probe sample during or after the fault',
+            key: w.name,
+            atMs: atMs(w.startNs),
+          });
+          return;
+        }
         const detected = firstFailure(series, samples, w.startNs, w.stopNs);
         if (!Number.isNaN(detected)) {
           const det = atMs(detected - w.startNs);
@@ -95,6 +111,7 @@ export function rtoChecker(opts: RtoOptions = {}): Checker {
       figures.failbackMs = failback;
       if (!Number.isNaN(detection)) figures.detectionMs = detection;
       figures.unrecovered = unrecovered;
+      figures.unobserved = unobserved;
       figures.objectiveMs = objectiveMs;
       const valid: Validity = verdicts.includes(false)
         ? false
@@ -111,10 +128,18 @@ export function rtoChecker(opts: RtoOptions = {}): Checker {
             ? `service recovered within ${rto} ms of each of ${plural(faults.length, 'fault')} (objective ${objectiveMs} ms, ${n} ok samples in a row)`
             : valid === false
               ? `recovery took ${rto} ms${unrecovered > 0 ? ` (${plural(unrecovered, 'outage')} never recovered)` : ''}, beyond the ${objectiveMs} ms objective`
-              : `service had not recovered when the history ended, before the ${objectiveMs} ms objective ran out`,
+              : unobserved > 0
+                ? `${plural(unobserved, 'fault')} had no ${probeName} sample from its start on, so recovery cannot be timed`
+                : `service had not recovered when the history ended, before the ${objectiveMs} ms objective ran out`,
       };
     },
   };
+}
+
+/** Whether any sample (of the regions counted) lies in [from, until]. */
+function sampledBetween(s: ProbeSeries, samples: readonly number[], from: number, until: number): boolean {
+  for (const i of samples) if (s.atNs[i]! >= from && s.atNs[i]! <= until) return true;
+  return false;
 }
 
 /** Sample indexes in time order (a merged history is already sorted; sort only if not). */

@@ -49,4 +49,9 @@ describe('slo checker', () => {
       'unknown',
     );
   });
+
+  it('says it has nothing to measure in a history without ops', () => {
+    const r = sloChecker().check(new HistoryFixture().index(), undefined, defaultCheckOptions);
+    expect(r).toMatchObject({ valid: 'unknown', notApplicable: true });
+  });
 });

@@ -4,7 +4,7 @@
 // Figures are named as assertions name them: `checkout_latency{during:fault}.p(99)`,
 // `checkout_errors{after:lose-region-a}.rate`, `checkout_ops.count`. Figures only.
 import type { Histogram } from 'hdr-histogram-js';
-import { type Checker, type CheckResult, plural } from './checker.ts';
+import { type Checker, type CheckResult, notApplicable, plural } from './checker.ts';
 import { OP_FAIL, OP_INFO, OP_OK, OP_PENDING } from './history-index.ts';
 import { DEFAULT_PERCENTILES, newLatencyHistogram, recordMs, trendFigures } from './trend-figures.ts';
 
@@ -37,13 +37,7 @@ export function sloChecker(opts: SloOptions = {}): Checker {
     name: SLO,
     check(history): CheckResult {
       if (history.opCount === 0) {
-        return {
-          name: SLO,
-          valid: 'unknown',
-          figures: {},
-          evidence: [],
-          explanation: 'the history holds no ops',
-        };
+        return notApplicable(SLO, 'the history holds no ops');
       }
       // Tags: 0 = whole run, 1..3 = before/during/after any fault, then three per fault name.
       const names = [...new Set(history.faults.map((f) => f.name))];

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { authoritativeState, emptyRegionState, parseFinalState, regionStateSchema } from './final-state.ts';
+import {
+  authoritativeState,
+  emptyRegionState,
+  parseFinalState,
+  regionStateSchema,
+  wasRead,
+} from './final-state.ts';
 
 describe('final state', () => {
   it('fills in defaults so an oracle writes only what it has', () => {
@@ -35,5 +41,31 @@ describe('final state', () => {
   it('an empty region is a valid region', () => {
     expect(regionStateSchema.parse(emptyRegionState('a'))).toEqual(emptyRegionState('a'));
     expect(authoritativeState(undefined)).toBeUndefined();
+  });
+
+  it('tells "no orders" from "orders not read": a state.json without `read` read what it names', () => {
+    const old = parseFinalState({
+      schemaVersion: 1,
+      authoritativeRegion: 'a',
+      regions: { a: { region: 'a', orders: [], stock: [] } },
+    });
+    const a = authoritativeState(old)!;
+    expect(wasRead(a, 'orders')).toBe(true);
+    expect(wasRead(a, 'stock')).toBe(true);
+    expect(wasRead(a, 'refunds')).toBe(false);
+    expect(wasRead(a, 'available')).toBe(false);
+    expect(a.refunds).toEqual([]);
+  });
+
+  it('keeps a declared coverage and refund policy, and reads an object built in code as read whole', () => {
+    const s = parseFinalState({
+      schemaVersion: 1,
+      authoritativeRegion: 'a',
+      refundPolicy: 'last-tender-first',
+      regions: { a: { region: 'a', read: ['orders'], orders: [], stock: [] } },
+    });
+    expect(s.refundPolicy).toBe('last-tender-first');
+    expect(wasRead(authoritativeState(s)!, 'stock')).toBe(false);
+    expect(wasRead(emptyRegionState('a'), 'ledger')).toBe(true);
   });
 });

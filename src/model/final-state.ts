@@ -34,6 +34,7 @@ export const finalOrderSchema = z.object({
   /** completed, backordered, cancelled… (the SUT's words). */
   status: z.string().default('completed'),
   lines: z.array(finalLineSchema),
+  /** In the order they were taken (a refund policy such as last-tender-first reads this order). */
   tenders: z.array(finalTenderSchema),
 });
 
@@ -113,8 +114,40 @@ export const finalSerializedUnitSchema = z.object({
   orderIds: z.array(id),
 });
 
+/** The collections of a region an oracle may read; a region's `read` lists those it did. */
+export const REGION_COLLECTIONS = [
+  'skus',
+  'orders',
+  'returns',
+  'refunds',
+  'stock',
+  'available',
+  'ledger',
+  'webhookEvents',
+  'scans',
+  'offlineSales',
+  'serializedUnits',
+] as const;
+export type RegionCollection = (typeof REGION_COLLECTIONS)[number];
+
+/**
+ * How a target splits a refund over an order's tenders. last-tender-first: the
+ * tender taken last is paid back first, each up to what it has left (the usual till
+ * policy, and the reference store's); first-tender-first: the reverse;
+ * proportional: each tender in proportion to what it took (to the cent per refund).
+ */
+export const REFUND_POLICIES = ['last-tender-first', 'first-tender-first', 'proportional'] as const;
+export type RefundPolicy = (typeof REFUND_POLICIES)[number];
+
 export const regionStateSchema = z.object({
   region: id,
+  /**
+   * The collections the oracle read. One left out was not read: its list is empty
+   * because nothing is known, not because there is nothing. Absent in a state.json
+   * written before it existed: parseFinalState then takes the collections the file
+   * names (see withReadCoverage); absent on an object built in code: all were read.
+   */
+  read: z.array(z.enum(REGION_COLLECTIONS)).optional(),
   role: z.enum(['primary', 'standby', 'unknown']).default('unknown'),
   /** The catalog's SKUs (the drift rate's denominator); derived from stock when empty. */
   skus: z.array(id).default([]),
@@ -135,6 +168,8 @@ export const finalStateSchema = z
   .object({
     schemaVersion: z.literal(1),
     readAt: z.string().optional(),
+    /** The target's refund allocation policy (one of REFUND_POLICIES); absent when the oracle cannot say. */
+    refundPolicy: z.string().optional(),
     /** The region whose state is the truth after the run: the survivor, or the primary at the end. */
     authoritativeRegion: id,
     regions: z.record(z.string(), regionStateSchema),
@@ -160,9 +195,48 @@ export type FinalState = z.output<typeof finalStateSchema>;
 /** What an oracle writes: defaults may be left out. */
 export type FinalStateInput = z.input<typeof finalStateSchema>;
 
-/** Validates state.json (defaults filled in); throws a zod error naming the field. */
+/**
+ * A region without `read` (state.json from before it existed) is taken to have read
+ * exactly the collections it names: an oracle writes what it read, and a list it
+ * left out is unknown, never "none". Every oracle so far wrote all its lists, so old
+ * runs keep their meaning; a hand-written or partial file loses nothing it did not say.
+ */
+export function withReadCoverage(json: unknown): unknown {
+  const state = asRecord(json);
+  const regions = asRecord(state?.regions);
+  if (state === undefined || regions === undefined) return json;
+  const out: Record<string, unknown> = {};
+  for (const [name, region] of Object.entries(regions)) {
+    const r = asRecord(region);
+    out[name] =
+      r === undefined || r.read !== undefined
+        ? region
+        : { ...r, read: REGION_COLLECTIONS.filter((c) => r[c] !== undefined) };
+  }
+  return { ...state, regions: out };
+}
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+}
+
+/** state.json as a file holds it: coverage derived where the file predates `read`, then validated. */
+export const finalStateFileSchema = z.preprocess(withReadCoverage, finalStateSchema);
+
+/** Validates state.json (defaults filled in, coverage derived); throws a zod error naming the field. */
 export function parseFinalState(json: unknown): FinalState {
-  return finalStateSchema.parse(json);
+  return finalStateFileSchema.parse(json);
+}
+
+/**
+ * Whether the oracle read `collection` of this region, so an empty list means none.
+ * `available` also needs the list itself (it has no default).
+ */
+export function wasRead(region: RegionState, collection: RegionCollection): boolean {
+  if (collection === 'available' && region.available === undefined) return false;
+  return region.read === undefined || region.read.includes(collection);
 }
 
 /** The surviving region's state, or undefined when the oracle could not read it. */

@@ -7,7 +7,7 @@ import { offlineReconciliationChecker } from '../checkers/offline-reconciliation
 import { orderingChecker } from '../checkers/ordering-checker.ts';
 import { oversellChecker } from '../checkers/oversell-checker.ts';
 import { PeakdrillError } from '../model/errors.ts';
-import { authoritativeState } from '../model/final-state.ts';
+import { authoritativeState, REGION_COLLECTIONS, wasRead } from '../model/final-state.ts';
 import type {
   FinalLedgerEntry,
   FinalOrder,
@@ -254,6 +254,16 @@ describe('toRegionState', () => {
         idempotencyKey: 'key-r1',
       },
     ]);
+  });
+
+  it("declares every collection read and the store's refund policy, tenders in the order taken", () => {
+    const store = busyStore();
+    store.orders[0]!.tenders.reverse();
+    const s = toFinalState({ a: store }, { health: { a: { role: 'primary' } } });
+    const a = authoritativeState(s)!;
+    for (const c of REGION_COLLECTIONS) expect(wasRead(a, c), c).toBe(true);
+    expect(s.refundPolicy).toBe('last-tender-first');
+    expect(a.orders[0]!.tenders.map((t) => t.tenderId)).toEqual(['gift', 'card']);
   });
 
   it('counts as available every stock change that is not an order line, per SKU, store and source', () => {

@@ -11,6 +11,8 @@ import {
   type FinalState,
   type FinalStateInput,
   parseFinalState,
+  REGION_COLLECTIONS,
+  type RefundPolicy,
   type RegionState,
 } from '../model/final-state.ts';
 import type { StoreFinalState } from '../reference-store/final-state.ts';
@@ -32,6 +34,12 @@ export type { RegionName, StoreRoleReport } from './authoritative-region.ts';
  * per SKU: Σ available − Σ sold-and-kept = Σ stock, which is ≥ 0 in a correct store.
  */
 const ORDER_REASONS: ReadonlySet<string> = new Set(['sale', 'offline-sale', 'return', 'exchange']);
+
+/**
+ * How the reference store splits a refund (src/reference-store/refund-allocation.ts):
+ * the tender taken last is paid back first, each up to what it has left.
+ */
+export const REFERENCE_STORE_REFUND_POLICY: RefundPolicy = 'last-tender-first';
 
 /** The ledger stream (the ordering checker's word) of each ref type with a per-SKU sequence. */
 const STREAM_OF_REF: Readonly<Record<string, string>> = { webhook: 'webhooks', scan: 'scans' };
@@ -103,6 +111,8 @@ export function toRegionState(store: StoreFinalState, region: string, health?: S
 
   return {
     region,
+    // GET /admin/state answers every table whole, so every list below is the full truth.
+    read: [...REGION_COLLECTIONS],
     role: roleOf(store, health),
     skus: store.skus.map((s) => s.sku),
     orders: store.orders.map((o) => ({
@@ -119,7 +129,10 @@ export function toRegionState(store: StoreFinalState, region: string, health?: S
         backorderedQty: l.backorderedQty,
         returnedQty: l.returnedQty,
       })),
-      tenders: o.tenders.map((t) => ({ tenderId: t.tenderId, type: t.kind, amountCents: t.amountCents })),
+      // In the order taken: the refund policy is stated in that order.
+      tenders: [...o.tenders]
+        .sort((x, y) => x.seq - y.seq)
+        .map((t) => ({ tenderId: t.tenderId, type: t.kind, amountCents: t.amountCents })),
     })),
     returns: store.returns.map((r) => ({
       returnId: r.returnId,
@@ -204,6 +217,7 @@ export function toFinalState(
   const input: FinalStateInput = {
     schemaVersion: 1,
     readAt: states[choice.region]!.readAt,
+    refundPolicy: REFERENCE_STORE_REFUND_POLICY,
     authoritativeRegion: choice.region,
     regions,
   };

@@ -1,6 +1,7 @@
 // `peakdrill check`: the checkers and the verdict from a run directory alone
-// (every history in it merged, the oracle's state.json, the scenario's
-// assertions), so a stored run can be judged again after a checker changes.
+// (every history in it merged, the oracle's state.json, the catalog the run
+// seeded, the scenario's assertions), so a stored run can be judged again after
+// a checker changes.
 import { rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { checkAll } from '../checkers/all-checkers.ts';
@@ -8,12 +9,20 @@ import type { CheckResult } from '../checkers/checker.ts';
 import { type HistoryIndex, indexHistoryAsync, indexHistoryFile } from '../checkers/history-index.ts';
 import { mergeHistories } from '../history/history-merge.ts';
 import { PeakdrillError } from '../model/errors.ts';
-import { type FinalState, finalStateSchema } from '../model/final-state.ts';
+import { type FinalState, finalStateFileSchema } from '../model/final-state.ts';
 import { validateScenario } from '../model/scenario-schema.ts';
 import { checkerSettingsFor } from '../verdict/checker-settings.ts';
 import { buildVerdict, runOutcome } from '../verdict/verdict.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
-import { historyPaths, RUN_FILES, readRunJson, runFile, runInfoSchema } from './run-directory.ts';
+import {
+  type CatalogFile,
+  catalogFileSchema,
+  historyPaths,
+  RUN_FILES,
+  readRunJson,
+  runFile,
+  runInfoSchema,
+} from './run-directory.ts';
 
 /**
  * Store answers that are the business saying no, not the system failing: they
@@ -75,18 +84,18 @@ export async function checkRunDirectory(
   }
   const scenario = validateScenario(scenarioJson, runFile(dir, 'scenario'));
   const info = readRunJson(dir, 'run', runInfoSchema);
-  const state = readRunJson(dir, 'state', finalStateSchema);
+  const state = readRunJson(dir, 'state', finalStateFileSchema);
+  const catalog = readRunJson(dir, 'catalog', catalogFileSchema);
   const paths = options.histories ?? historyPaths(dir);
   const history = await indexRunHistories(paths);
-  const results = checkAll(
-    history,
-    state,
-    checkerSettingsFor({
+  const results = checkAll(history, state, {
+    ...checkerSettingsFor({
       assertions: scenario.assertions,
       recoveredAfter: scenario.probes.recoveredAfter,
       expectedErrorCodes: BUSINESS_REJECTION_CODES,
     }),
-  );
+    ...(catalog === undefined ? {} : { oversell: { initialStock: initialStockOf(catalog) } }),
+  });
   const outcome = runOutcome(history);
   const verdict = buildVerdict({
     scenario: scenario.name,
@@ -102,6 +111,13 @@ export async function checkRunDirectory(
   });
   if (options.write !== false) await writeJsonAtomically(runFile(dir, 'verdict'), verdict);
   return { verdict, results, history, state };
+}
+
+/** The catalog's stock per SKU and store: the oversell checker's initial stock. */
+export function initialStockOf(catalog: CatalogFile): { sku: string; store: string; qty: number }[] {
+  return catalog.skus.flatMap((s) =>
+    Object.entries(s.stock).map(([store, qty]) => ({ sku: s.sku, store, qty })),
+  );
 }
 
 /** Writes through a temp file and a rename, so a reader never sees half a file. */

@@ -27,6 +27,10 @@ export const checkResultSchema = z
     figures: z.record(z.string(), z.number()),
     evidence: z.array(evidenceItemSchema),
     explanation: z.string(),
+    notApplicable: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'The run held nothing this checker judges; valid is then unknown' }),
   })
   .meta({ id: 'CheckResult' });
 

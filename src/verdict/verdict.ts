@@ -154,14 +154,16 @@ function evaluateAssertion(name: string, text: string, results: Map<string, Chec
   const shown = `${name} ${text}: measured ${measured}${threshold.unit === 'ms' ? ' ms' : ''}`;
   if (!holds)
     return { ...located, measured, result: 'fail', evidence, explanation: `${shown} — ${r.explanation}` };
-  // A figure that meets the threshold from a checker that could not decide is still undecided.
+  // A figure that meets the threshold from a checker that could not decide is still undecided;
+  // so is one from a checker that had nothing to judge (asserting on it proves nothing).
   if (r.valid === 'unknown') {
+    const why = r.notApplicable === true ? 'had nothing to check' : 'could not decide';
     return {
       ...located,
       measured,
       result: 'unknown',
       evidence,
-      explanation: `${shown}, but ${r.name} could not decide: ${r.explanation}`,
+      explanation: `${shown}, but ${r.name} ${why}: ${r.explanation}`,
     };
   }
   return { ...located, measured, result: 'pass', explanation: shown };

@@ -6,6 +6,7 @@ import {
   type FinalState,
   type FinalStateInput,
   parseFinalState,
+  REGION_COLLECTIONS,
   type RegionState,
 } from '../../model/final-state.ts';
 import type { HistoryEntry } from '../../model/history-entry.ts';
@@ -140,15 +141,23 @@ export class HistoryFixture {
   }
 }
 
-/** A final state with one authoritative region (or several), defaults filled in by the real schema. */
+/**
+ * A final state with one authoritative region (or several), defaults filled in by the
+ * real schema. A test's region is the whole truth (every collection read) unless it
+ * says otherwise with `read`; `top` adds state-level fields (refundPolicy).
+ */
 export function finalState(
   regions: Record<string, Omit<FinalStateInput['regions'][string], 'region'>>,
   authoritative = 'a',
+  top: Pick<FinalStateInput, 'refundPolicy'> = {},
 ): FinalState {
   const input: FinalStateInput = {
     schemaVersion: 1,
     authoritativeRegion: authoritative,
-    regions: Object.fromEntries(Object.entries(regions).map(([r, s]) => [r, { region: r, ...s }])),
+    ...top,
+    regions: Object.fromEntries(
+      Object.entries(regions).map(([r, s]) => [r, { region: r, read: [...REGION_COLLECTIONS], ...s }]),
+    ),
   };
   return parseFinalState(input);
 }

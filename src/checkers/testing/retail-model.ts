@@ -619,7 +619,13 @@ export function runRetailModel(opts: RetailModelOptions, emit: (e: HistoryEntry)
   if (opts.bothRegions)
     regions[authoritative === 'a' ? 'b' : 'a'] = region(authoritative === 'a' ? 'b' : 'a');
   return {
-    state: { schemaVersion: 1, authoritativeRegion: authoritative, regions },
+    // The model pays the last tender back first (see returnOp).
+    state: {
+      schemaVersion: 1,
+      refundPolicy: 'last-tender-first',
+      authoritativeRegion: authoritative,
+      regions,
+    },
     ackedOrders,
     endNs,
     entries,

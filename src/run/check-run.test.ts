@@ -1,0 +1,70 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import flashSale from '../../scenarios/flash-sale.ts';
+import { checkoutOk, checkoutValue, HistoryFixture } from '../checkers/testing/history-fixture.ts';
+import { validateScenario } from '../model/scenario-schema.ts';
+import { checkRunDirectory } from './check-run.ts';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+/** A run directory: the scenario, one history, and the given state and catalog. */
+async function runDir(state: unknown, catalog?: unknown): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'peakdrill-check-run-'));
+  dirs.push(dir);
+  const h = new HistoryFixture();
+  h.op('checkout', checkoutValue('k1', [{ sku: 'A', qty: 2 }]), { at: 0, ok: checkoutOk('o1') });
+  const lines = h
+    .end()
+    .list()
+    .map((e) => JSON.stringify(e))
+    .join('\n');
+  await writeFile(join(dir, 'history.ndjson'), `${lines}\n`);
+  await writeFile(join(dir, 'scenario.json'), JSON.stringify(validateScenario(flashSale)));
+  await writeFile(join(dir, 'state.json'), JSON.stringify(state));
+  if (catalog !== undefined) await writeFile(join(dir, 'catalog.json'), JSON.stringify(catalog));
+  return dir;
+}
+
+// A state as an oracle that cannot tell availability writes it: orders and stock, nothing else.
+const state = {
+  schemaVersion: 1,
+  authoritativeRegion: 'a',
+  regions: {
+    a: {
+      region: 'a',
+      orders: [
+        {
+          orderId: 'o1',
+          idempotencyKey: 'k1',
+          lines: [{ sku: 'A', qty: 2 }],
+          tenders: [{ type: 'card', amountCents: 1_000 }],
+        },
+      ],
+      stock: [{ sku: 'A', store: 'S001', onHand: 0 }],
+    },
+  },
+};
+
+describe('peakdrill check on a run directory', () => {
+  it('reads the catalog the run seeded as the initial stock', async () => {
+    const catalog = {
+      probeSku: 'P',
+      hotSkus: ['A'],
+      skus: [{ sku: 'A', priceCents: 500, stock: { S001: 1 } }],
+    };
+    const { results } = await checkRunDirectory(await runDir(state, catalog), { write: false });
+    const oversell = results.find((r) => r.name === 'oversell')!;
+    expect(oversell.valid).toBe(false);
+    expect(oversell.figures.oversoldUnits).toBe(1);
+  });
+
+  it('without a catalog or availability, cannot say the stock held', async () => {
+    const { results } = await checkRunDirectory(await runDir(state), { write: false });
+    expect(results.find((r) => r.name === 'oversell')!.valid).toBe('unknown');
+  });
+});
