@@ -41,6 +41,7 @@ import { BUSINESS_REJECTION_CODES, checkRunDirectory, writeJsonAtomically } from
 import { recordJudgementError } from './judgement-error.ts';
 import { PROBE_PRICE_CENTS, PROBE_STORE, PROPAGATION_PROBE_SKU } from './run-catalog.ts';
 import { type RunInfo, type RunStatus, readRunJson, runFile, runInfoSchema } from './run-directory.ts';
+import { validateRunId } from './run-id.ts';
 import { RunTally } from './run-tally.ts';
 import type { RunPhase, StatusFigures } from './status-line.ts';
 
@@ -170,7 +171,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   const scenario = options.scenario;
   const seed = options.seed ?? scenario.seed;
   const speed = options.speed ?? scenario.speed;
-  const runId = options.runId ?? newRunId(scenario.name);
+  const runId = options.runId === undefined ? newRunId(scenario.name) : validateRunId(options.runId);
   const engine = options.engine ?? 'node';
   const shard = options.shard !== undefined && options.shard.count > 1 ? options.shard : undefined;
   const worker = shard !== undefined && shard.index > 0;
