@@ -6,11 +6,10 @@
 import { relative } from 'node:path';
 import { Nemesis } from '../../faults/nemesis.ts';
 import { loadScenario } from '../../model/scenario-loader.ts';
-import { parseShard } from '../../plan/shard-plan.ts';
 import { DEFECT_NAMES } from '../../reference-store/defects.ts';
+import { validateRunId } from '../../run/run-id.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 import { StatusLine } from '../../run/status-line.ts';
-import { defaultStackDir } from '../../stack/local-stack.ts';
 import { validateAssertions } from '../../verdict/checker-settings.ts';
 import {
   type CommandContext,
@@ -20,6 +19,8 @@ import {
   type PeakdrillCommand,
   printJson,
 } from '../command.ts';
+import { checkSeed, checkSpeed } from '../option-checks.ts';
+import { preflightRun } from './run-preflight.ts';
 
 interface RunArgs {
   scenario: string;
@@ -86,22 +87,22 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'print the verdict as JSON' })
       .check((a) => {
-        if (a.speed !== undefined && !(a.speed > 0)) throw new Error('--speed must be a number above 0');
-        if (a.seed !== undefined && !(Number.isInteger(a.seed) && a.seed >= 0))
-          throw new Error('--seed must be a whole number ≥ 0');
+        checkSpeed(a.speed);
+        checkSeed(a.seed);
+        if (a.runId !== undefined) validateRunId(String(a.runId));
         return true;
       }) as never,
   async run(args, ctx) {
     const { scenario } = await loadScenario(args.scenario, ctx.cwd);
-    // Thresholds that cannot be evaluated fail here, before any stack starts.
+    // Thresholds that cannot be evaluated, and every option, fail here, before any stack starts.
     validateAssertions(scenario.assertions);
+    const { stackDir, outDir, shard } = await preflightRun(args, scenario, ctx);
     const status = new StatusLine(
       ctx.stderr,
       !args.json && (ctx.stderr as { isTTY?: boolean }).isTTY === true,
     );
     const controller = new AbortController();
     let signals = 0;
-    const stackDir = args.stack === 'existing' ? (args.stackDir ?? defaultStackDir(ctx.env)) : undefined;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
       if (signals === 1) {
@@ -125,9 +126,9 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         seed: args.seed,
         stack: args.stack,
         stackDir,
-        outDir: args.out,
+        outDir,
         engine: args.engine,
-        shard: args.shard === undefined ? undefined : parseShard(args.shard),
+        shard,
         runId: args.runId,
         signal: controller.signal,
         env: ctx.env,
@@ -143,10 +144,10 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
       status.finish();
     }
     const where = relative(ctx.cwd, result.runDir) || result.runDir;
-    const worker = args.shard !== undefined && parseShard(args.shard).index > 0;
+    const worker = shard !== undefined && shard.index > 0;
     if (worker) {
       ctx.stdout.write(
-        `shard ${args.shard}: traffic ${result.status}${result.reason ? ` (${result.reason})` : ''}; shard 1/${parseShard(args.shard!).count} writes the verdict in ${where}\n`,
+        `shard ${args.shard}: traffic ${result.status}${result.reason ? ` (${result.reason})` : ''}; shard 1/${shard!.count} writes the verdict in ${where}\n`,
       );
       return result.status === 'completed' ? EXIT_OK : EXIT_ERROR;
     }
