@@ -1,8 +1,9 @@
 // Finds and loads a scenario: a built-in by name (scenarios/<name>.ts) or a
 // TypeScript module by path whose default export is the scenario. Loading
-// errors and validation errors both name the file.
+// errors and validation errors both name the file; a relative recording path
+// is taken from the scenario file's folder.
 import { existsSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PeakdrillError } from './errors.ts';
 import { type Scenario, validateScenario } from './scenario-schema.ts';
@@ -52,5 +53,19 @@ export async function loadScenario(
       hint: 'end the module with `export default defineScenario({...})`',
     });
   }
-  return { path, scenario: validateScenario(mod.default, path) };
+  return { path, scenario: withRecordingBesideScenario(validateScenario(mod.default, path), path) };
+}
+
+/**
+ * A relative `traffic.recording` is relative to the scenario file, like an
+ * import: the same scenario must find its recording whatever directory
+ * peakdrill runs from. Made absolute here, so scenario.json records where it was.
+ */
+function withRecordingBesideScenario(scenario: Scenario, scenarioPath: string): Scenario {
+  const traffic = scenario.traffic;
+  if (!('recording' in traffic) || isAbsolute(traffic.recording)) return scenario;
+  return {
+    ...scenario,
+    traffic: { ...traffic, recording: resolve(dirname(scenarioPath), traffic.recording) },
+  };
 }
