@@ -34,6 +34,26 @@ function negativeValueProblem(argv: readonly string[]): UsageError | undefined {
   return undefined;
 }
 
+/**
+ * yargs turns a repeated single-value option (`--duration 2s --duration 3s`)
+ * into an array that the command then trips over; only options declared as
+ * lists may repeat.
+ */
+function rejectRepeatedOptions(y: Argv): Argv {
+  // getOptions() is public yargs API that its typings leave out.
+  const lists = new Set((y as unknown as { getOptions(): { array: string[] } }).getOptions().array);
+  return y.check((args) => {
+    for (const [key, value] of Object.entries(args)) {
+      if (key === '_' || key === '$0' || !Array.isArray(value) || lists.has(key)) continue;
+      if (!/^[a-z][a-z0-9-]*$/.test(key)) continue; // yargs' camelCase copy of the same option
+      throw new UsageError(
+        `--${key} is given ${value.length} times (${value.join(', ')}); it takes one value`,
+      );
+    }
+    return true;
+  });
+}
+
 function usageFix(argv: readonly string[]): string {
   const name = argv.find((a) => !a.startsWith('-'));
   const known = name !== undefined && commands.some((c) => String(c.command).split(' ')[0] === name);
@@ -77,7 +97,7 @@ export async function main(argv: readonly string[], context: Partial<CommandCont
     parser = parser.command({
       command: cmd.command as string | string[],
       describe: cmd.describe,
-      builder: (y: Argv) => cmd.builder(y),
+      builder: (y: Argv) => rejectRepeatedOptions(cmd.builder(y)),
       handler: async (args: unknown) => {
         try {
           exitCode = await cmd.run(args, ctx);

@@ -17,11 +17,23 @@ export function checkSpeed(speed: number | undefined): void {
   }
 }
 
-export function checkSeed(seed: number | undefined): void {
-  if (seed === undefined) return;
-  if (!(Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED)) {
-    throw usage(`--seed ${seed} is not a whole number from 0 to ${MAX_SEED}`, 'e.g. --seed 42');
+/**
+ * --seed, parsed from its text by a middleware (a PeakdrillError thrown there
+ * reaches the user as it is): yargs' number type reads \`--seed ""\` as 0 and
+ * \`--seed 0x10\` as 16, a seed nobody meant.
+ */
+export function seedFromText(argv: { seed?: unknown }): void {
+  if (argv.seed === undefined) return;
+  const text = argv.seed;
+  const digits = typeof text === 'string' ? text.trim() : '';
+  const seed = /^\d{1,10}$/.test(digits) ? Number(digits) : Number.NaN;
+  if (!(seed <= MAX_SEED)) {
+    throw usage(
+      `--seed: ${JSON.stringify(text)} is not a whole number from 0 to ${MAX_SEED}`,
+      'e.g. --seed 42',
+    );
   }
+  argv.seed = seed;
 }
 
 export function checkWholeNumber(

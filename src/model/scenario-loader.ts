@@ -2,7 +2,7 @@
 // TypeScript module by path whose default export is the scenario. Loading
 // errors and validation errors both name the file; a relative recording path
 // is taken from the scenario file's folder.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PeakdrillError } from './errors.ts';
@@ -24,6 +24,12 @@ export function resolveScenarioPath(nameOrPath: string, cwd = process.cwd()): st
   const path = resolve(cwd, nameOrPath);
   if (!existsSync(path)) {
     throw new PeakdrillError('PEAKDRILL_ERR_INVALID_SCENARIO', `no scenario named or at "${nameOrPath}"`, {
+      hint: `use a built-in (${builtinScenarioNames().join(', ')}) or a path to a .ts module`,
+    });
+  }
+  // import() of /dev/zero or a FIFO never returns, and of a directory fails obscurely.
+  if (!statSync(path).isFile()) {
+    throw new PeakdrillError('PEAKDRILL_ERR_INVALID_SCENARIO', `scenario ${path} is not a file`, {
       hint: `use a built-in (${builtinScenarioNames().join(', ')}) or a path to a .ts module`,
     });
   }

@@ -1,7 +1,9 @@
 // `peakdrill check <run-dir>`: judge a stored run again (its own histories, or
 // the shards given with --history merged by time), write verdict.json and the
 // reports. Exit 0 pass, 1 fail, 2 error — the same gate `peakdrill run` gives.
+import { statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { PeakdrillError } from '../../model/errors.ts';
 import { renderReports } from '../../report/render-reports.ts';
 import { formatMeasured, redactValue, secretsFromEnv } from '../../report/report-format.ts';
 import { stackSecrets } from '../../report/stack-secrets.ts';
@@ -48,6 +50,8 @@ export const checkCommand: PeakdrillCommand<CheckArgs> = {
   async run(args, ctx) {
     const dir = resolve(ctx.cwd, args.runDir);
     const histories = args.history?.map((h) => resolve(ctx.cwd, h));
+    // Refused before judging: a device or FIFO given as a history would be read forever.
+    for (const h of histories ?? []) assertHistoryFile(h);
     const secrets = stackSecrets(ctx.env);
     let checked: Awaited<ReturnType<typeof checkRunDirectory>>;
     try {
@@ -109,6 +113,19 @@ async function replaceVerdictWithError(
       ? `peakdrill: ${where}/verdict.json and the reports now say ERROR (the run could not be judged)\n`
       : `peakdrill: ${where}/verdict.json says ERROR; the old reports were removed (${recorded.reportError})\n`,
   );
+}
+
+function assertHistoryFile(path: string): void {
+  let why: string | undefined;
+  try {
+    why = statSync(path).isFile() ? undefined : 'it is not a regular file';
+  } catch (error) {
+    why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (error as Error).message;
+  }
+  if (why === undefined) return;
+  throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `--history ${path}: ${why}`, {
+    hint: 'pass history files (history*.ndjson) that `peakdrill run` wrote, e.g. copied from each shard',
+  });
 }
 
 export function exitCodeFor(verdict: Verdict): number {

@@ -8,6 +8,7 @@ import { parseDurationMs } from '../../model/duration.ts';
 import { PeakdrillError } from '../../model/errors.ts';
 import { writeRecording, writeRecordingToStream } from '../../recording/recording-writer.ts';
 import { type CommandContext, EXIT_OK, type PeakdrillCommand } from '../command.ts';
+import { seedFromText } from '../option-checks.ts';
 import { checkOutputFile, outputWriteError } from '../output-file.ts';
 
 interface GenerateArgs {
@@ -34,7 +35,7 @@ export const generateCommand: PeakdrillCommand<GenerateArgs> = {
         describe: 'traffic profile',
       })
       .option('seed', {
-        type: 'number',
+        type: 'string',
         demandOption: true,
         describe: 'PRNG seed (0-4294967295): same seed, same bytes',
       })
@@ -53,7 +54,8 @@ export const generateCommand: PeakdrillCommand<GenerateArgs> = {
       .option('catalog', {
         type: 'string',
         describe: 'also write the assumed catalog (SKUs, prices, stock) as JSON here',
-      }) as never,
+      })
+      .middleware(seedFromText) as never,
   async run(args, ctx: CommandContext) {
     const durationS = args.duration === undefined ? undefined : toSeconds(args.duration);
     // Resolved against the command's working directory, and checked before any event is generated.

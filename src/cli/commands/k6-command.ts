@@ -5,7 +5,7 @@ import { relative, resolve } from 'node:path';
 import { CONFIGMAP_LIMIT_BYTES, exportK6Scenario } from '../../engines/k6/k6-export.ts';
 import { loadScenario } from '../../model/scenario-loader.ts';
 import { type CommandContext, EXIT_OK, type PeakdrillCommand, printJson } from '../command.ts';
-import { checkSeed, checkSpeed } from '../option-checks.ts';
+import { checkSpeed, seedFromText } from '../option-checks.ts';
 import { checkOutputDirectory } from '../output-file.ts';
 
 interface K6Args {
@@ -37,7 +37,7 @@ export const k6Command: PeakdrillCommand<K6Args> = {
         describe: 'k6-operator runners in testrun.yaml (each runs one execution segment)',
       })
       .option('seed', {
-        type: 'number',
+        type: 'string',
         describe: "the generator's and plan shaping's seed (default: the scenario's)",
       })
       .option('speed', {
@@ -54,12 +54,12 @@ export const k6Command: PeakdrillCommand<K6Args> = {
         if (!(Number.isInteger(a.parallelism) && a.parallelism >= 1))
           throw new Error('--parallelism must be a whole number ≥ 1');
         checkSpeed(a.speed);
-        checkSeed(a.seed);
         for (const url of (a.baseUrl as string[] | undefined) ?? []) {
           if (!URL.canParse(url)) throw new Error(`--base-url ${url} is not a URL`);
         }
         return true;
-      }) as never,
+      })
+      .middleware(seedFromText) as never,
   async run(args, ctx: CommandContext) {
     const outDir = resolve(ctx.cwd, args.out);
     checkOutputDirectory(outDir, '--out');

@@ -37,8 +37,8 @@ describe('peakdrill run refuses bad options before anything starts (issue 15 #6,
   });
 
   it('a seed the generator cannot take', async () => {
-    for (const seed of ['1.5', '4294967296', 'Infinity'])
-      expect(await refused(['run', 'flash-sale', '--seed', seed])).toMatch(/--seed .* not a whole number/);
+    for (const seed of ['1.5', '4294967296', 'Infinity', '', '0x10', '-1'])
+      expect(await refused(['run', 'flash-sale', '--seed', seed])).toMatch(/--seed: .* not a whole number/);
   });
 
   it('--stack existing with a --stack-dir that holds no stack, without writing a run directory', async () => {

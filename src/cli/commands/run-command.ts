@@ -19,7 +19,7 @@ import {
   type PeakdrillCommand,
   printJson,
 } from '../command.ts';
-import { checkSeed, checkSpeed } from '../option-checks.ts';
+import { checkSpeed, seedFromText } from '../option-checks.ts';
 import { preflightRun } from './run-preflight.ts';
 
 interface RunArgs {
@@ -55,7 +55,7 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         describe: "replay this many times faster (default: the scenario's)",
       })
       .option('seed', {
-        type: 'number',
+        type: 'string',
         describe: "the generator's and fleets' seed (default: the scenario's)",
       })
       .option('stack', {
@@ -88,10 +88,10 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the verdict as JSON' })
       .check((a) => {
         checkSpeed(a.speed);
-        checkSeed(a.seed);
         if (a.runId !== undefined) validateRunId(String(a.runId));
         return true;
-      }) as never,
+      })
+      .middleware(seedFromText) as never,
   async run(args, ctx) {
     const { scenario } = await loadScenario(args.scenario, ctx.cwd);
     // Thresholds that cannot be evaluated, and every option, fail here, before any stack starts.

@@ -20,6 +20,7 @@ export interface RunPreflightArgs {
   readonly stackDir?: string | undefined;
   readonly out: string;
   readonly shard?: string | undefined;
+  readonly runId?: string | undefined;
 }
 
 export interface RunPreflight {
@@ -36,6 +37,15 @@ export async function preflightRun(
   ctx: CommandContext,
 ): Promise<RunPreflight> {
   const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+  if (shard !== undefined && shard.count > 1 && (args.stack !== 'existing' || args.runId === undefined)) {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_USAGE',
+      'a sharded run needs --stack existing and a shared --run-id',
+      {
+        hint: 'start the stack once (`peakdrill stack up`), then run every shard with the same --run-id and --out',
+      },
+    );
+  }
   const outDir = resolve(ctx.cwd, args.out);
   checkOutputDirectory(outDir, '--out');
   const stackDir =
