@@ -48,7 +48,9 @@ export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenera
     const problems = parsed.error.issues
       .map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`)
       .join('; ');
-    throw new PeakdrillError('PEAKDRILL_ERR_INVALID_INPUT', `invalid generator options: ${problems}`);
+    throw new PeakdrillError('PEAKDRILL_ERR_INVALID_INPUT', `invalid generator options: ${problems}`, {
+      hint: `stay in range: seed 0–4294967295, duration 1s–7d in whole seconds, stores 1–999, skus 12–999999, start time as ISO 8601 with a zone (profiles: ${PROFILE_NAMES.join(', ')})`,
+    });
   }
   const profile = findProfile(parsed.data.profile)!;
   return {

@@ -13,6 +13,8 @@ export type PeakdrillErrorCode =
   | 'PEAKDRILL_ERR_INVALID_RECORDING'
   | 'PEAKDRILL_ERR_INVALID_HISTORY'
   | 'PEAKDRILL_ERR_HISTORY_WRITE'
+  /** A file the user asked for (--out, --catalog) could not be written. */
+  | 'PEAKDRILL_ERR_OUTPUT_WRITE'
   | 'PEAKDRILL_ERR_INVALID_SCENARIO'
   | 'PEAKDRILL_ERR_FAULT_APPLY'
   | 'PEAKDRILL_ERR_FAULT_HEAL'

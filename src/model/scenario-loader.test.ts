@@ -37,4 +37,21 @@ describe('scenario loader', () => {
     writeFileSync(join(dir, 'nodefault.ts'), 'export const x = 1;\n');
     await expect(loadScenario(join(dir, 'nodefault.ts'))).rejects.toThrow(/no default export/);
   });
+
+  it('resolves a relative traffic.recording against the scenario file, not the working directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peakdrill-scenario-rec-'));
+    const file = join(dir, 'replay.ts');
+    writeFileSync(
+      file,
+      `export default { name: 'replay', description: 'x', traffic: { recording: 'captures/day.ndjson.gz' }, assertions: { oversold_units: '==0' } };\n`,
+    );
+    const { scenario } = await loadScenario(file, tmpdir());
+    expect(scenario.traffic).toMatchObject({ recording: join(dir, 'captures', 'day.ndjson.gz') });
+    const absolute = join(dir, 'replay-abs.ts');
+    writeFileSync(
+      absolute,
+      `export default { name: 'replay', description: 'x', traffic: { recording: '/abs/day.ndjson' }, assertions: { oversold_units: '==0' } };\n`,
+    );
+    expect((await loadScenario(absolute)).scenario.traffic).toMatchObject({ recording: '/abs/day.ndjson' });
+  });
 });

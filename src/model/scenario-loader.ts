@@ -1,8 +1,9 @@
 // Finds and loads a scenario: a built-in by name (scenarios/<name>.ts) or a
 // TypeScript module by path whose default export is the scenario. Loading
-// errors and validation errors both name the file.
-import { existsSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+// errors and validation errors both name the file; a relative recording path
+// is taken from the scenario file's folder.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PeakdrillError } from './errors.ts';
 import { type Scenario, validateScenario } from './scenario-schema.ts';
@@ -23,6 +24,12 @@ export function resolveScenarioPath(nameOrPath: string, cwd = process.cwd()): st
   const path = resolve(cwd, nameOrPath);
   if (!existsSync(path)) {
     throw new PeakdrillError('PEAKDRILL_ERR_INVALID_SCENARIO', `no scenario named or at "${nameOrPath}"`, {
+      hint: `use a built-in (${builtinScenarioNames().join(', ')}) or a path to a .ts module`,
+    });
+  }
+  // import() of /dev/zero or a FIFO never returns, and of a directory fails obscurely.
+  if (!statSync(path).isFile()) {
+    throw new PeakdrillError('PEAKDRILL_ERR_INVALID_SCENARIO', `scenario ${path} is not a file`, {
       hint: `use a built-in (${builtinScenarioNames().join(', ')}) or a path to a .ts module`,
     });
   }
@@ -52,5 +59,19 @@ export async function loadScenario(
       hint: 'end the module with `export default defineScenario({...})`',
     });
   }
-  return { path, scenario: validateScenario(mod.default, path) };
+  return { path, scenario: withRecordingBesideScenario(validateScenario(mod.default, path), path) };
+}
+
+/**
+ * A relative `traffic.recording` is relative to the scenario file, like an
+ * import: the same scenario must find its recording whatever directory
+ * peakdrill runs from. Made absolute here, so scenario.json records where it was.
+ */
+function withRecordingBesideScenario(scenario: Scenario, scenarioPath: string): Scenario {
+  const traffic = scenario.traffic;
+  if (!('recording' in traffic) || isAbsolute(traffic.recording)) return scenario;
+  return {
+    ...scenario,
+    traffic: { ...traffic, recording: resolve(dirname(scenarioPath), traffic.recording) },
+  };
 }

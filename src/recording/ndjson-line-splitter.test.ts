@@ -63,4 +63,20 @@ describe('splitNdjsonLines', () => {
       { lineNumber: 2, text: 'a' },
     ]);
   });
+
+  it('reports an oversized line as soon as it crosses the limit, without reading on to its newline', async () => {
+    let pulled = 0;
+    async function* endlessZeros() {
+      // 100 × 64 KiB of zeros and no newline: /dev/zero or a sparse file, cut short for the test.
+      for (let i = 0; i < 100; i++) {
+        pulled += 1;
+        yield new Uint8Array(64 * 1024);
+      }
+    }
+    const lines = splitNdjsonLines(endlessZeros(), 1024);
+    const first = await lines.next();
+    expect(first.value).toEqual({ lineNumber: 1, problem: 'line is longer than 1024 bytes' });
+    expect(pulled).toBe(1);
+    await lines.return(undefined);
+  });
 });

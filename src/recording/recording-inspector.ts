@@ -1,6 +1,7 @@
 // Summarises a recording in one streaming pass: rate over time, kinds, SKU
 // concentration, stores, tender and refund mix, RFID duplicates, bad lines.
-// Memory grows with distinct SKUs, stores and EPCs, never with events.
+// Memory grows with distinct SKUs, stores and EPCs, and with event ids (the
+// reader keeps them to refuse a repeat), never with whole events.
 import type { RecordingEvent, RecordingHeader, Tender, TenderType } from '../model/recording-schema.ts';
 import { openRecording, type RecordingProblem } from './recording-reader.ts';
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -31,6 +32,9 @@ const ORDER = {
   idempotencyKey: 'k1',
 };
 const ORDER_LINE = JSON.stringify(ORDER);
+/** n order lines with the distinct ids a valid recording has. */
+const orderLines = (n: number, from = 1): string[] =>
+  Array.from({ length: n }, (_, i) => JSON.stringify({ ...ORDER, id: `ord-${from + i}` }));
 
 async function readError(path: string): Promise<PeakdrillError> {
   try {
@@ -75,7 +79,8 @@ describe('recording reader', () => {
   });
 
   it('with skipInvalid counts every bad line and keeps the first N', async () => {
-    const lines = [HEADER_LINE, ORDER_LINE, 'nope', ORDER_LINE, '{}', '[]', ORDER_LINE];
+    const [a, b, c] = orderLines(3);
+    const lines = [HEADER_LINE, a, 'nope', b, '{}', '[]', c];
     const { events, summary } = await readRecording(file(lines.join('\n')), {
       skipInvalid: true,
       maxProblems: 2,
@@ -104,7 +109,7 @@ describe('recording reader', () => {
   });
 
   it('reports a truncated gzip as an error on the line where it broke, or as a problem with skipInvalid', async () => {
-    const text = `${HEADER_LINE}\n${Array.from({ length: 2000 }, () => ORDER_LINE).join('\n')}\n`;
+    const text = `${HEADER_LINE}\n${orderLines(2000).join('\n')}\n`;
     const zipped = gzipSync(text);
     const path = file(zipped.subarray(0, Math.floor(zipped.length * 0.6)));
     const error = await readError(path);
@@ -124,7 +129,7 @@ describe('recording reader', () => {
   });
 
   it('stops reading when the consumer stops', async () => {
-    const path = file(`${HEADER_LINE}\n${Array.from({ length: 5000 }, () => ORDER_LINE).join('\n')}\n`);
+    const path = file(`${HEADER_LINE}\n${orderLines(5000).join('\n')}\n`);
     await using stream = await openRecording(path);
     let seen = 0;
     for await (const _ of stream) if (++seen === 3) break;
@@ -136,7 +141,8 @@ describe('recording reader', () => {
     await fc.assert(
       fc.asyncProperty(
         recordingHeaderArbitrary,
-        fc.array(recordingEventArbitrary, { maxLength: 15 }),
+        // Ids are unique in a recording: a repeat is refused, so the events to round-trip have none.
+        fc.uniqueArray(recordingEventArbitrary, { maxLength: 15, selector: (e) => e.id }),
         fc.boolean(),
         async (header, events, gzip) => {
           const path = join(dir, `rt${++fileCounter}.ndjson${gzip ? '.gz' : ''}`);
@@ -160,7 +166,9 @@ describe('recording reader', () => {
     await fc.assert(
       fc.asyncProperty(garbage, fc.integer({ min: 0, max: 3 }), async (junk, validBefore) => {
         const clean = junk.filter((b) => b !== 0x0a && b !== 0x0d);
-        const before = Array.from({ length: validBefore }, () => `${ORDER_LINE}\n`).join('');
+        const before = orderLines(validBefore, 2)
+          .map((l) => `${l}\n`)
+          .join('');
         const path = file(
           Buffer.concat([Buffer.from(`${HEADER_LINE}\n${before}`), clean, Buffer.from(`\n${ORDER_LINE}\n`)]),
         );
@@ -186,5 +194,93 @@ describe('recording reader', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  describe('hardening (issue 15)', () => {
+    /** Fails instead of hanging: the reads below used to run for seconds or forever. */
+    async function readErrorWithin(path: string, ms: number): Promise<PeakdrillError> {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`reading ${path} took over ${ms} ms`)), ms);
+      });
+      try {
+        return await Promise.race([readError(path), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+
+    it('refuses a directory, a character device and a FIFO at once, saying what it is', async () => {
+      const fifo = join(dir, 'pipe');
+      execFileSync('mkfifo', [fifo]);
+      const cases: [string, RegExp][] = [
+        [dir, /it is a directory, not a file/],
+        ['/dev/zero', /it is a character device, not a file/],
+        [fifo, /it is a FIFO \(named pipe\), not a file/],
+      ];
+      for (const [path, message] of cases) {
+        const error = await readErrorWithin(path, 2_000);
+        expect(error.message).toMatch(message);
+        expect(error.message).toContain(path);
+        expect(error.hint).toMatch(/pass a recording file/);
+      }
+    });
+
+    it('refuses a 2 GB line 1 after reading the limit, naming file, line and limit', async () => {
+      // Sparse: 2 GB of zeros on disk costs nothing, but reading it whole took 4–8 s.
+      const path = join(dir, 'sparse.ndjson');
+      const fd = openSync(path, 'w');
+      writeSync(fd, Buffer.from([0x20]), 0, 1, 2 * 1024 ** 3 - 1);
+      closeSync(fd);
+      const started = performance.now();
+      const error = await readErrorWithin(path, 3_000);
+      expect(performance.now() - started).toBeLessThan(1_500);
+      expect(error.message).toBe(
+        `${path} line 1: line is longer than 1048576 bytes (a recording line holds one event; the limit is 1 MiB); line 1 must be the header`,
+      );
+      expect(error.hint).toMatch(/--skip-invalid never skips the header/);
+    });
+
+    it('refuses an oversized event line without reading to its end, with the limit and a fix', async () => {
+      const path = join(dir, 'long-event.ndjson');
+      writeFileSync(path, `${HEADER_LINE}\n${ORDER_LINE}\n${'x'.repeat(50 * 1024 * 1024)}`);
+      const started = performance.now();
+      const error = await readErrorWithin(path, 3_000);
+      expect(performance.now() - started).toBeLessThan(1_500);
+      expect(error.message).toMatch(
+        /long-event\.ndjson line 3: line is longer than 1048576 bytes .*limit is 1 MiB/,
+      );
+      expect(error.hint).toMatch(/--skip-invalid/);
+    });
+
+    it('refuses a repeated event id, naming the line of the repeat and of the first', async () => {
+      const [a, b] = orderLines(2);
+      const path = file([HEADER_LINE, a, b, a].join('\n'));
+      const error = await readError(path);
+      expect(error.message).toBe(
+        `${path} line 4: id "ord-1" repeats the id of line 2: event ids are unique in a recording`,
+      );
+      expect(error.hint).toMatch(/--skip-invalid/);
+      const { events, summary } = await readRecording(path, { skipInvalid: true });
+      expect(events.map((e) => e.id)).toEqual(['ord-1', 'ord-2']);
+      expect(summary.problems).toMatchObject([
+        { line: 4, reason: expect.stringMatching(/repeats the id of line 2/) },
+      ]);
+    });
+
+    it('does not offer --skip-invalid for a header of another schema version', async () => {
+      const error = await readError(file(`${JSON.stringify({ ...SAMPLE_HEADER, schemaVersion: 2 })}\n`));
+      expect(error.message).toMatch(/line 1: schemaVersion 2 is not supported/);
+      expect(error.hint).toBeDefined();
+      expect(error.hint).toMatch(/peakdrill version that wrote schemaVersion 2|regenerate/);
+      expect(error.hint).not.toMatch(/pass --skip-invalid/);
+    });
+
+    it('gives a damaged gzip a fix line', async () => {
+      const zipped = gzipSync(`${HEADER_LINE}\n${orderLines(2000).join('\n')}\n`);
+      const error = await readError(file(zipped.subarray(0, Math.floor(zipped.length * 0.6))));
+      expect(error.message).toMatch(/gzip stream is truncated or corrupt/);
+      expect(error.hint).toMatch(/damaged/);
+    });
   });
 });

@@ -1,12 +1,13 @@
 // Streams a recording file (plain or gzip, told apart by magic bytes) as
 // validated events. A bad line is a PeakdrillError naming the file, the 1-based
 // line and the zod path and reason; with skipInvalid it is counted instead.
+// Event ids are unique in a recording (README.md), so a repeated id is a bad
+// line too: checking it keeps every id seen, the one cost that grows with events.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { z } from 'zod';
-import { PeakdrillError } from '../model/errors.ts';
 import {
   RECORDING_EVENT_KINDS,
   RECORDING_SCHEMA_VERSION,
@@ -15,7 +16,18 @@ import {
   recordingEventSchema,
   recordingHeaderSchema,
 } from '../model/recording-schema.ts';
-import { type SplitLine, splitNdjsonLines } from './ndjson-line-splitter.ts';
+import { type SplitLine, splitNdjsonLines, tooLongProblem } from './ndjson-line-splitter.ts';
+import {
+  assertRecordingFile,
+  cannotRead,
+  invalidHeader,
+  invalidLine,
+  lineTooLong,
+  messageOf,
+  streamError,
+  streamErrorReason,
+  unsupportedVersion,
+} from './recording-errors.ts';
 
 export interface ReadRecordingOptions {
   /** Count and sample bad event lines instead of throwing on the first. The header is always checked. */
@@ -57,8 +69,10 @@ export async function openRecording(
   path: string,
   options: ReadRecordingOptions = {},
 ): Promise<RecordingStream> {
+  await assertRecordingFile(path);
   const gzip = await hasGzipMagic(path);
-  const lines = readLines(path, gzip, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const lines = readLines(path, gzip, maxLineBytes);
   let first: IteratorResult<SplitLine>;
   try {
     first = await lines.next();
@@ -66,10 +80,10 @@ export async function openRecording(
     await lines.return(undefined);
     throw streamError(path, 1, error);
   }
-  if (first.done) throw invalid(path, 1, 'the recording is empty: line 1 must be the header');
+  if (first.done) throw invalidHeader(path, 'the recording is empty: line 1 must be the header');
   try {
-    const header = parseHeader(path, first.value);
-    return new LineRecordingStream(path, header, lines, options);
+    const header = parseHeader(path, first.value, maxLineBytes);
+    return new LineRecordingStream(path, header, lines, { ...options, maxLineBytes });
   } catch (error) {
     await lines.return(undefined);
     throw error;
@@ -94,6 +108,9 @@ class LineRecordingStream implements RecordingStream {
   readonly #lines: AsyncGenerator<SplitLine>;
   readonly #skipInvalid: boolean;
   readonly #maxProblems: number;
+  readonly #maxLineBytes: number;
+  /** Every event id seen, with its line, so a repeat can name both lines. */
+  readonly #idLines = new Map<string, number>();
   #started = false;
 
   constructor(
@@ -107,6 +124,7 @@ class LineRecordingStream implements RecordingStream {
     this.#lines = lines;
     this.#skipInvalid = options.skipInvalid ?? false;
     this.#maxProblems = options.maxProblems ?? 20;
+    this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<RecordingEvent> {
@@ -126,19 +144,34 @@ class LineRecordingStream implements RecordingStream {
         const line = next.value;
         this.summary.lines = line.lineNumber;
         if ('text' in line && line.text.trim() === '') continue;
-        const result = 'problem' in line ? { reason: line.problem } : parseEventLine(line.text);
+        const result = 'problem' in line ? { reason: line.problem } : this.#parse(line);
         if ('event' in result) {
           this.summary.events += 1;
           yield result.event;
         } else if (this.#skipInvalid) {
           this.#record(line.lineNumber, result.reason);
+        } else if (result.reason === tooLongProblem(this.#maxLineBytes)) {
+          throw lineTooLong(this.path, line.lineNumber, result.reason, this.#maxLineBytes);
         } else {
-          throw invalid(this.path, line.lineNumber, result.reason);
+          throw invalidLine(this.path, line.lineNumber, result.reason);
         }
       }
     } finally {
       await this.#lines.return(undefined);
     }
+  }
+
+  #parse(line: { lineNumber: number; text: string }): { event: RecordingEvent } | { reason: string } {
+    const result = parseEventLine(line.text);
+    if (!('event' in result)) return result;
+    const id = result.event.id;
+    const first = this.#idLines.get(id);
+    if (first !== undefined)
+      return {
+        reason: `id ${JSON.stringify(id)} repeats the id of line ${first}: event ids are unique in a recording`,
+      };
+    this.#idLines.set(id, line.lineNumber);
+    return result;
   }
 
   #record(line: number, reason: string): void {
@@ -164,14 +197,7 @@ async function hasGzipMagic(path: string): Promise<boolean> {
     const { bytesRead } = await handle.read(probe, 0, 2, 0);
     return bytesRead === 2 && probe[0] === GZIP_MAGIC[0] && probe[1] === GZIP_MAGIC[1];
   } catch (error) {
-    throw new PeakdrillError(
-      'PEAKDRILL_ERR_INVALID_RECORDING',
-      `cannot read recording ${path}: ${messageOf(error)}`,
-      {
-        hint: 'check the path; `peakdrill generate --out FILE` writes one',
-        cause: error,
-      },
-    );
+    throw cannotRead(path, error);
   } finally {
     await handle?.close();
   }
@@ -185,26 +211,28 @@ function readLines(path: string, gzip: boolean, maxLineBytes: number): AsyncGene
   return splitNdjsonLines(source, maxLineBytes);
 }
 
-function parseHeader(path: string, line: SplitLine): RecordingHeader {
-  if ('problem' in line) throw invalid(path, 1, `${line.problem}; line 1 must be the header`);
+function parseHeader(path: string, line: SplitLine, maxLineBytes: number): RecordingHeader {
+  if ('problem' in line) {
+    if (line.problem === tooLongProblem(maxLineBytes)) throw lineTooLong(path, 1, line.problem, maxLineBytes);
+    throw invalidHeader(path, `${line.problem}; line 1 must be the header`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(line.text);
   } catch (error) {
-    throw invalid(path, 1, `the header is not valid JSON (${messageOf(error)}) near ${snippet(line.text)}`);
+    throw invalidHeader(
+      path,
+      `the header is not valid JSON (${messageOf(error)}) near ${snippet(line.text)}`,
+    );
   }
   const looksLikeObject = typeof value === 'object' && value !== null && !Array.isArray(value);
   if (!looksLikeObject || (value as { type?: unknown }).type !== 'header')
-    throw invalid(path, 1, 'missing header: line 1 must be {"type":"header","schemaVersion":1,...}');
+    throw invalidHeader(path, 'missing header: line 1 must be {"type":"header","schemaVersion":1,...}');
   const version = (value as { schemaVersion?: unknown }).schemaVersion;
   if (typeof version === 'number' && version !== RECORDING_SCHEMA_VERSION)
-    throw invalid(
-      path,
-      1,
-      `schemaVersion ${version} is not supported (this peakdrill reads version ${RECORDING_SCHEMA_VERSION})`,
-    );
+    throw unsupportedVersion(path, version, RECORDING_SCHEMA_VERSION);
   const parsed = recordingHeaderSchema.safeParse(value);
-  if (!parsed.success) throw invalid(path, 1, `bad header: ${formatIssues(parsed.error.issues)}`);
+  if (!parsed.success) throw invalidHeader(path, `bad header: ${formatIssues(parsed.error.issues)}`);
   return parsed.data;
 }
 
@@ -244,32 +272,4 @@ function formatPath(path: readonly PropertyKey[]): string {
 
 function snippet(text: string): string {
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
-}
-
-function invalid(path: string, line: number, reason: string): PeakdrillError {
-  return new PeakdrillError('PEAKDRILL_ERR_INVALID_RECORDING', `${path} line ${line}: ${reason}`, {
-    hint: 'fix or regenerate the recording, or pass --skip-invalid to count bad lines and go on',
-  });
-}
-
-function streamError(path: string, line: number, error: unknown): PeakdrillError {
-  if (error instanceof PeakdrillError) return error;
-  return new PeakdrillError(
-    'PEAKDRILL_ERR_INVALID_RECORDING',
-    `${path} line ${line}: ${streamErrorReason(error)}`,
-    {
-      cause: error,
-    },
-  );
-}
-
-function streamErrorReason(error: unknown): string {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && code.startsWith('Z_')
-    ? `gzip stream is truncated or corrupt (${messageOf(error)})`
-    : `read failed (${messageOf(error)})`;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

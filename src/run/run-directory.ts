@@ -10,7 +10,7 @@
 //   verdict.json    the verdict (src/verdict/verdict-schema.json)
 //   junit.xml, summary.md, report.html   the reports
 //   logs/           the stores' and engines' own logs
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PeakdrillError } from '../model/errors.ts';
@@ -102,10 +102,19 @@ export function readRunJson<T>(
   const path = runFile(dir, name);
   let text: string;
   try {
+    // A device or FIFO in place of a run file would never finish reading (or opening).
+    if (!statSync(path).isFile()) throw notARunFile(path, 'it is not a regular file');
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTDIR') {
+      throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `${dir} is not a directory`, {
+        hint: 'pass the directory `peakdrill run` wrote (reports/<run-id>), not a file in it',
+      });
+    }
+    if (error instanceof PeakdrillError) throw error;
+    throw notARunFile(path, (error as Error).message);
   }
   let json: unknown;
   try {
@@ -129,4 +138,10 @@ export function readRunJson<T>(
     );
   }
   return parsed.data;
+}
+
+function notARunFile(path: string, why: string): PeakdrillError {
+  return new PeakdrillError('PEAKDRILL_ERR_USAGE', `cannot read ${path}: ${why}`, {
+    hint: 'check the run directory (permissions, a file replaced by something else); restore the file from the run or run the scenario again',
+  });
 }

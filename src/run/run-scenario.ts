@@ -6,7 +6,7 @@
 // faults are healed, the history gets its end entry, and the stack this run
 // started is stopped.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,7 +20,7 @@ import { assertFaultTargets, localStackDeclaration, stackStateDeclaration } from
 import { Nemesis } from '../faults/nemesis.ts';
 import { HistoryWriter } from '../history/history-writer.ts';
 import { RunClock } from '../history/run-clock.ts';
-import { PeakdrillError } from '../model/errors.ts';
+import { isPeakdrillError, PeakdrillError } from '../model/errors.ts';
 import type { FinalState } from '../model/final-state.ts';
 import { runHeader, type Shard } from '../model/history-entry.ts';
 import type { Scenario } from '../model/scenario-schema.ts';
@@ -40,8 +40,10 @@ import type { Verdict } from '../verdict/verdict-schema.ts';
 import { sweepAbandonedStacks } from './abandoned-stacks.ts';
 import { AbortWatch } from './abort-rule.ts';
 import { BUSINESS_REJECTION_CODES, checkRunDirectory, writeJsonAtomically } from './check-run.ts';
+import { recordJudgementError } from './judgement-error.ts';
 import { PROBE_PRICE_CENTS, PROBE_STORE, PROPAGATION_PROBE_SKU } from './run-catalog.ts';
 import { type RunInfo, type RunStatus, readRunJson, runFile, runInfoSchema } from './run-directory.ts';
+import { validateRunId } from './run-id.ts';
 import { RunTally } from './run-tally.ts';
 import type { RunPhase, StatusFigures } from './status-line.ts';
 
@@ -173,7 +175,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   const scenario = options.scenario;
   const seed = options.seed ?? scenario.seed;
   const speed = options.speed ?? scenario.speed;
-  const runId = options.runId ?? newRunId(scenario.name);
+  const runId = options.runId === undefined ? newRunId(scenario.name) : validateRunId(options.runId);
   const engine = options.engine ?? 'node';
   const shard = options.shard !== undefined && options.shard.count > 1 ? options.shard : undefined;
   const worker = shard !== undefined && shard.index > 0;
@@ -187,6 +189,16 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     );
   }
   const runDir = resolve(options.outDir ?? 'reports', runId);
+  const historyPath = worker
+    ? join(runDir, `history-shard-${shard.index + 1}.ndjson`)
+    : runFile(runDir, 'history');
+  // Before anything is written: a second run under one id would overwrite the
+  // first one's run.json and then be refused by the history writer anyway.
+  if (existsSync(historyPath)) {
+    throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `${runDir} already holds run ${runId}`, {
+      hint: 'give this run another --run-id (or leave it out for a fresh one), or remove that directory',
+    });
+  }
   const log = options.log ?? (() => {});
   // Bad input is refused here, before a stack starts or a run directory exists.
   const planned = await preflight(scenario, options, seed, speed);
@@ -275,9 +287,6 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     // The history exists from the start: a run that fails before its traffic still
     // leaves one (header, then `end` with the reason), and so a verdict of error.
     clock = new RunClock();
-    const historyPath = worker
-      ? join(runDir, `history-shard-${shard.index + 1}.ndjson`)
-      : runFile(runDir, 'history');
     history = await HistoryWriter.open(historyPath);
     history.append(
       runHeader({ runId, startedAt: clock.startedAt, t0: clock.t0, ...(shard ? { shard } : {}) }),
@@ -541,7 +550,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       // The abort is the story; the error is how it surfaced.
     } else {
       fail('error', (error as Error).message ?? String(error));
-      log(`run failed: ${(error as Error).stack ?? String(error)}`);
+      log(`run failed: ${describeRunError(error)}`);
     }
   } finally {
     options.signal?.removeEventListener('abort', onOuterAbort);
@@ -588,12 +597,21 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     if (verdict) await renderReports(runDir, { secrets, env: options.env ?? process.env });
   } catch (error) {
     fail('error', `checking the run: ${(error as Error).message}`);
-    log(`checking failed: ${(error as Error).stack ?? String(error)}`);
+    log(`checking failed: ${(error as Error).message}`);
+    // No verdict: an error one and its reports stand in, so nothing reads as a pass.
+    if (verdict === undefined)
+      await recordJudgementError(runDir, error, { secrets, env: options.env ?? process.env });
   } finally {
     setPhase('done');
     clearInterval(statusTimer);
   }
   return { runId, runDir, status, reason, verdict };
+}
+
+/** A PeakdrillError is a known cause: its message and fix, not a stack; anything else is a bug: its stack. */
+function describeRunError(error: unknown): string {
+  if (isPeakdrillError(error)) return `${error.message}${error.hint ? `\n  fix: ${error.hint}` : ''}`;
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
 const PEAKDRILL_VERSION = '0.1.0';

@@ -168,3 +168,30 @@ function evaluateAssertion(name: string, text: string, results: Map<string, Chec
   }
   return { ...located, measured, result: 'pass', explanation: shown };
 }
+
+/**
+ * The verdict of a run that could not be judged (its files are missing or
+ * damaged): `error`, never a pass, so the reports drawn from it fail a CI job
+ * instead of leaving an older verdict in place.
+ */
+export function judgementErrorVerdict(input: {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly runId: string | null;
+  readonly reason: string;
+  readonly generatedAt?: Date;
+}): Verdict {
+  return {
+    schemaVersion: VERDICT_SCHEMA_VERSION,
+    scenario: input.scenario,
+    seed: input.seed,
+    runId: input.runId,
+    versions: {},
+    generatedAt: (input.generatedAt ?? new Date()).toISOString(),
+    status: 'error',
+    summary: `the run could not be judged: ${input.reason}`,
+    run: { endStatus: 'error', endReason: `not judged: ${input.reason}` },
+    assertions: [],
+    checkers: [],
+  };
+}

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,5 +102,57 @@ describe('peakdrill check', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('no-such-dir has no scenario.json');
     expect(result.stderr).toContain('fix: pass the directory `peakdrill run` wrote');
+  });
+
+  describe('a run that cannot be judged replaces the old verdict (issue 15 #3)', () => {
+    const damages: [string, (dir: string) => Promise<void>][] = [
+      ['state.json is truncated', (dir) => truncate(join(dir, 'state.json'), 40)],
+      ['the history is missing', (dir) => rm(join(dir, 'history.ndjson'))],
+      ['run.json is garbage', (dir) => writeFile(join(dir, 'run.json'), '\u0000garbage{')],
+    ];
+    for (const [i, [what, damage]] of damages.entries()) {
+      it(`exits 2 and every verdict artefact says ERROR when ${what}`, async () => {
+        const name = `judged-then-damaged-${i}`;
+        const dir = join(root, name);
+        await writeFixtureRun(dir, { durationS: 20, rate: 10, clean: true });
+        expect((await peakdrill(['check', name])).code).toBe(0);
+        await damage(dir);
+
+        const result = await peakdrill(['check', name]);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toMatch(/\n {2}fix: /);
+        expect(result.stderr).not.toMatch(/unexpected error|\n {4}at /);
+        const verdict = verdictSchema.parse(JSON.parse(await readFile(join(dir, 'verdict.json'), 'utf8')));
+        expect(verdict.status).toBe('error');
+        expect(verdict.summary).toMatch(/^the run could not be judged: /);
+        const junit = await readFile(join(dir, 'junit.xml'), 'utf8');
+        expect(junit).toMatch(/<testsuites name="peakdrill" tests="\d+" failures="\d+" errors="[1-9]/);
+        expect(junit).toContain('could not be judged');
+        expect(await readFile(join(dir, 'summary.md'), 'utf8')).toMatch(/ERROR/);
+        expect(await readFile(join(dir, 'report.html'), 'utf8')).toContain('could not be judged');
+      });
+    }
+
+    it('--json prints the error verdict, so a script reading stdout sees it too', async () => {
+      const dir = join(root, 'judged-then-json');
+      await writeFixtureRun(dir, { durationS: 20, rate: 10, clean: true });
+      await rm(join(dir, 'history.ndjson'));
+      const result = await peakdrill(['check', 'judged-then-json', '--json']);
+      expect(result.code).toBe(2);
+      expect(verdictSchema.parse(JSON.parse(result.stdout)).status).toBe('error');
+    });
+
+    it('leaves a directory that is no run alone, and refuses a file with a fix', async () => {
+      const plain = join(root, 'not-a-run');
+      await mkdir(plain, { recursive: true });
+      expect((await peakdrill(['check', 'not-a-run'])).code).toBe(2);
+      expect(existsSync(join(plain, 'verdict.json'))).toBe(false);
+      await writeFile(join(root, 'a-file.txt'), 'hello\n');
+      const result = await peakdrill(['check', 'a-file.txt']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('a-file.txt is not a directory');
+      expect(result.stderr).toMatch(/\n {2}fix: pass the directory/);
+      expect(result.stderr).not.toMatch(/unexpected error|\n {4}at /);
+    });
   });
 });

@@ -1,11 +1,14 @@
 // `peakdrill check <run-dir>`: judge a stored run again (its own histories, or
 // the shards given with --history merged by time), write verdict.json and the
 // reports. Exit 0 pass, 1 fail, 2 error — the same gate `peakdrill run` gives.
+import { statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { PeakdrillError } from '../../model/errors.ts';
 import { renderReports } from '../../report/render-reports.ts';
 import { formatMeasured, redactValue, secretsFromEnv } from '../../report/report-format.ts';
 import { stackSecrets } from '../../report/stack-secrets.ts';
 import { checkRunDirectory } from '../../run/check-run.ts';
+import { recordJudgementError } from '../../run/judgement-error.ts';
 import type { Verdict } from '../../verdict/verdict-schema.ts';
 import {
   type CommandContext,
@@ -47,8 +50,16 @@ export const checkCommand: PeakdrillCommand<CheckArgs> = {
   async run(args, ctx) {
     const dir = resolve(ctx.cwd, args.runDir);
     const histories = args.history?.map((h) => resolve(ctx.cwd, h));
-    const checked = await checkRunDirectory(dir, histories === undefined ? {} : { histories });
+    // Refused before judging: a device or FIFO given as a history would be read forever.
+    for (const h of histories ?? []) assertHistoryFile(h);
     const secrets = stackSecrets(ctx.env);
+    let checked: Awaited<ReturnType<typeof checkRunDirectory>>;
+    try {
+      checked = await checkRunDirectory(dir, histories === undefined ? {} : { histories });
+    } catch (error) {
+      await replaceVerdictWithError(ctx, dir, error, { env: ctx.env, secrets, json: args.json });
+      throw error;
+    }
     // What CI logs show is held to the same rule as the reports: no secrets.
     const verdict = redactValue(checked.verdict, [...secrets, ...secretsFromEnv(ctx.env)]);
     const where = displayDir(ctx, dir);
@@ -76,6 +87,46 @@ export const checkCommand: PeakdrillCommand<CheckArgs> = {
     return exitCodeFor(verdict);
   },
 };
+
+/**
+ * A run that cannot be judged must not keep the verdict and reports of an
+ * earlier judgement: they are replaced by an `error` verdict (a failing
+ * junit.xml) before the error itself is reported (exit 2).
+ */
+async function replaceVerdictWithError(
+  ctx: CommandContext,
+  dir: string,
+  error: unknown,
+  options: { env: NodeJS.ProcessEnv; secrets: readonly string[]; json: boolean },
+): Promise<void> {
+  const where = displayDir(ctx, dir);
+  const recorded = await recordJudgementError(dir, error, {
+    env: options.env,
+    secrets: options.secrets,
+    displayDir: where,
+  });
+  if (recorded === undefined) return;
+  if (options.json)
+    printJson(ctx, redactValue(recorded.verdict, [...options.secrets, ...secretsFromEnv(options.env)]));
+  ctx.stderr.write(
+    recorded.reportError === undefined
+      ? `peakdrill: ${where}/verdict.json and the reports now say ERROR (the run could not be judged)\n`
+      : `peakdrill: ${where}/verdict.json says ERROR; the old reports were removed (${recorded.reportError})\n`,
+  );
+}
+
+function assertHistoryFile(path: string): void {
+  let why: string | undefined;
+  try {
+    why = statSync(path).isFile() ? undefined : 'it is not a regular file';
+  } catch (error) {
+    why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (error as Error).message;
+  }
+  if (why === undefined) return;
+  throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `--history ${path}: ${why}`, {
+    hint: 'pass history files (history*.ndjson) that `peakdrill run` wrote, e.g. copied from each shard',
+  });
+}
 
 export function exitCodeFor(verdict: Verdict): number {
   if (verdict.status === 'pass') return EXIT_OK;

@@ -1,14 +1,18 @@
 // `peakdrill faults inject|clear|list`: game-day faults by hand on a running
 // stack, and the cleanup after a crashed run. inject journals the fault before
 // applying it and heals it when its time is up, on Ctrl-C or on SIGTERM.
+
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FaultJournal } from '../../faults/fault-journal.ts';
+import { FaultJournal, journalPath } from '../../faults/fault-journal.ts';
 import { Nemesis } from '../../faults/nemesis.ts';
 import { parseDurationMs } from '../../model/duration.ts';
 import { PeakdrillError } from '../../model/errors.ts';
 import { faultSpecSchema } from '../../model/fault-spec.ts';
 import { sweepAbandonedStacks } from '../../run/abandoned-stacks.ts';
 import { defaultStackDir } from '../../stack/local-stack.ts';
+import { stackLayout } from '../../stack/stack-context.ts';
 import { type CommandContext, EXIT_ERROR, EXIT_OK, type PeakdrillCommand, printJson } from '../command.ts';
 import { watchParent } from '../parent-watch.ts';
 
@@ -21,6 +25,8 @@ interface FaultsArgs {
   dir?: string;
   json: boolean;
 }
+
+const MAX_HOLD_MS = 2_147_483_647;
 
 /** `--param latencyMs=200` pairs into the spec's fields; numbers become numbers. */
 export function parseParams(pairs: readonly string[]): Record<string, unknown> {
@@ -55,6 +61,18 @@ async function inject(args: FaultsArgs, ctx: CommandContext, dir: string): Promi
     );
   }
   const holdMs = parseDurationMs(args.for, '--for');
+  if (holdMs > MAX_HOLD_MS) {
+    // setTimeout turns a longer delay into 1 ms: the fault would be healed at once.
+    throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `--for ${args.for}: a fault holds at most 24 days`, {
+      hint: 'give a shorter --for, e.g. --for 1h; Ctrl-C heals it whenever you want',
+    });
+  }
+  if (holdMs <= 0) {
+    // A zero hold applies and heals at once: it reports success having done nothing.
+    throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `--for ${args.for}: a fault needs a positive duration`, {
+      hint: 'hold it for a while, e.g. --for 30s (Ctrl-C heals it earlier)',
+    });
+  }
   const nemesis = Nemesis.forStack(dir);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -81,6 +99,22 @@ async function inject(args: FaultsArgs, ctx: CommandContext, dir: string): Promi
   if (healErrors.length > 0) throw healErrors[0];
   ctx.stderr.write(interrupted ? 'fault healed after interruption\n' : 'fault healed\n');
   return interrupted ? EXIT_ERROR : EXIT_OK;
+}
+
+/**
+ * `list` reads a stack's fault journal; pointed at a directory with no stack it
+ * used to say "no faults left applied" (exit 0), which reads as "all clear".
+ * A stack directory has its stack.json, or at least the journal a crash left.
+ */
+function assertStackDirectory(dir: string, isDefault: boolean): void {
+  if (existsSync(stackLayout(dir).stateFile) || existsSync(journalPath(dir))) return;
+  throw new PeakdrillError(
+    'PEAKDRILL_ERR_STACK_STATE',
+    `no stack in ${dir}${isDefault ? ' (the default stack directory)' : ''}: it has no stack.json and no fault journal`,
+    {
+      hint: 'point --dir at a stack directory (the one `peakdrill stack up --dir` used), or start one with `peakdrill stack up`',
+    },
+  );
 }
 
 export const faultsCommand: PeakdrillCommand<FaultsArgs> = {
@@ -113,9 +147,19 @@ export const faultsCommand: PeakdrillCommand<FaultsArgs> = {
       .option('dir', { type: 'string', describe: 'stack directory' })
       .option('json', { type: 'boolean', default: false }) as never,
   async run(args, ctx) {
-    const dir = args.dir ?? defaultStackDir(ctx.env);
+    const dir = args.dir === undefined ? defaultStackDir(ctx.env) : resolve(ctx.cwd, args.dir);
     if (args.action === 'inject') return inject(args, ctx, dir);
+    if (args.kind !== undefined) {
+      throw new PeakdrillError(
+        'PEAKDRILL_ERR_USAGE',
+        `faults ${args.action} takes no fault kind (got "${args.kind}")`,
+        {
+          hint: `run \`peakdrill faults ${args.action}\` alone, or \`peakdrill faults inject ${args.kind} --target T\` to inject one`,
+        },
+      );
+    }
     if (args.action === 'list') {
+      assertStackDirectory(dir, args.dir === undefined);
       const leftovers = new FaultJournal(dir).leftovers();
       if (args.json) printJson(ctx, { leftovers });
       else if (leftovers.length === 0) ctx.stdout.write('no faults left applied\n');

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PeakdrillError } from '../../model/errors.ts';
 import { readRecording } from '../../recording/recording-reader.ts';
-import { runCommandForTest } from './command-test-harness.ts';
+import { runCommandForTest, runMainForTest } from './command-test-harness.ts';
 import { generateCommand } from './generate-command.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'peakdrill-generate-cli-'));
@@ -71,5 +71,61 @@ describe('peakdrill generate', () => {
     const error = await runCli([...base, '--seed', 'x']).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PeakdrillError);
     expect((error as Error).message).toMatch(/seed: /);
+  });
+
+  describe('refuses what it cannot write or generate, with a fix line (issue 15 #6)', () => {
+    const base = ['generate', '--profile', 'steady-day', '--seed', '1', '--duration', '2s'];
+    async function refused(argv: string[]): Promise<string> {
+      const { code, stderr } = await runMainForTest(argv, dir);
+      expect(code, stderr).toBe(2);
+      expect(stderr).toMatch(/\n {2}fix: /);
+      expect(stderr).not.toMatch(/unexpected error|\n {4}at /);
+      return stderr;
+    }
+
+    it('an --out in a missing folder, a directory, or /dev/full', async () => {
+      expect(await refused([...base, '--out', 'missing/r.ndjson'])).toMatch(
+        /the folder .*missing does not exist/,
+      );
+      expect(await refused([...base, '--out', dir])).toMatch(/is a directory, not a file/);
+      expect(await refused([...base, '--out', '/dev/full'])).toMatch(
+        /cannot write --out \/dev\/full: ENOSPC/,
+      );
+      expect(await refused([...base, '--out', 'r.ndjson', '--catalog', 'missing/c.json'])).toMatch(
+        /--catalog .*the folder .*missing does not exist/,
+      );
+      // Checked before any event is generated or written.
+      expect(existsSync(join(dir, 'r.ndjson'))).toBe(false);
+    });
+
+    it('--out resolves against the working directory it is given', async () => {
+      const { code } = await runMainForTest([...base, '--out', 'here.ndjson'], dir);
+      expect(code).toBe(0);
+      expect(existsSync(join(dir, 'here.ndjson'))).toBe(true);
+    });
+
+    it('a negative duration names the option, not "Unknown arguments: 5, m"', async () => {
+      const stderr = await refused([
+        'generate',
+        '--profile',
+        'steady-day',
+        '--seed',
+        '1',
+        '--duration',
+        '-5m',
+      ]);
+      expect(stderr).toContain('--duration -5m: "-5m" is negative');
+      expect(stderr).toContain('fix: give --duration a positive value, e.g. --duration 5m');
+    });
+
+    it('out-of-range generator options and a fractional duration', async () => {
+      expect(await refused([...base, '--stores', '0'])).toMatch(/stores: Too small[\s\S]*fix: stay in range/);
+      expect(await refused(['generate', '--profile', 'steady-day', '--seed', '-1'])).toMatch(/seed: /);
+      expect(await refused([...base, '--skus', '5'])).toMatch(/skus: /);
+      expect(await refused([...base, '--start-time', 'yesterday'])).toMatch(/startTime: /);
+      expect(
+        await refused(['generate', '--profile', 'steady-day', '--seed', '1', '--duration', '1500ms']),
+      ).toMatch(/must be whole seconds/);
+    });
   });
 });

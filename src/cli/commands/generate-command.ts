@@ -2,11 +2,14 @@
 // a file (gzip when it ends in .gz) or to stdout; optionally the catalog it
 // assumes, so the system under test can be seeded to match.
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { catalogFor, generateRecording, PROFILE_NAMES } from '../../../recorders/synthetic-generator.ts';
 import { parseDurationMs } from '../../model/duration.ts';
 import { PeakdrillError } from '../../model/errors.ts';
 import { writeRecording, writeRecordingToStream } from '../../recording/recording-writer.ts';
 import { type CommandContext, EXIT_OK, type PeakdrillCommand } from '../command.ts';
+import { seedFromText } from '../option-checks.ts';
+import { checkOutputFile, outputWriteError } from '../output-file.ts';
 
 interface GenerateArgs {
   profile: string;
@@ -32,7 +35,7 @@ export const generateCommand: PeakdrillCommand<GenerateArgs> = {
         describe: 'traffic profile',
       })
       .option('seed', {
-        type: 'number',
+        type: 'string',
         demandOption: true,
         describe: 'PRNG seed (0-4294967295): same seed, same bytes',
       })
@@ -51,9 +54,15 @@ export const generateCommand: PeakdrillCommand<GenerateArgs> = {
       .option('catalog', {
         type: 'string',
         describe: 'also write the assumed catalog (SKUs, prices, stock) as JSON here',
-      }) as never,
+      })
+      .middleware(seedFromText) as never,
   async run(args, ctx: CommandContext) {
     const durationS = args.duration === undefined ? undefined : toSeconds(args.duration);
+    // Resolved against the command's working directory, and checked before any event is generated.
+    const out = args.out === undefined ? undefined : resolve(ctx.cwd, args.out);
+    const catalog = args.catalog === undefined ? undefined : resolve(ctx.cwd, args.catalog);
+    if (out !== undefined) checkOutputFile(out, '--out');
+    if (catalog !== undefined) checkOutputFile(catalog, '--catalog');
     const recording = generateRecording({
       profile: args.profile,
       seed: args.seed,
@@ -65,18 +74,21 @@ export const generateCommand: PeakdrillCommand<GenerateArgs> = {
     let result: { events: number };
     try {
       result =
-        args.out === undefined
+        out === undefined
           ? await writeRecordingToStream(ctx.stdout, recording.header, recording.events, { gzip: args.gzip })
-          : await writeRecording(args.out, recording.header, recording.events, {
-              gzip: args.gzip || args.out.endsWith('.gz'),
+          : await writeRecording(out, recording.header, recording.events, {
+              gzip: args.gzip || out.endsWith('.gz'),
             });
     } catch (error) {
       // `peakdrill generate ... | head` closes the pipe early: that is the reader's choice, not a failure.
       if ((error as { code?: unknown }).code === 'EPIPE') return EXIT_OK;
-      throw error;
+      throw out === undefined ? error : await outputWriteError(out, '--out', error);
     }
-    if (args.catalog !== undefined) {
-      await writeFile(args.catalog, `${JSON.stringify(catalogFor(recording.options), null, 2)}\n`);
+    if (catalog !== undefined) {
+      const text = `${JSON.stringify(catalogFor(recording.options), null, 2)}\n`;
+      await writeFile(catalog, text).catch(async (error: unknown) => {
+        throw await outputWriteError(catalog, '--catalog', error);
+      });
     }
     const o = recording.options;
     ctx.stderr.write(
@@ -93,6 +105,7 @@ function toSeconds(text: string): number {
     throw new PeakdrillError(
       'PEAKDRILL_ERR_INVALID_INPUT',
       `--duration: "${text}" must be whole seconds, at least 1s`,
+      { hint: 'e.g. --duration 30s, --duration 10m or --duration 2h' },
     );
   return ms / 1000;
 }

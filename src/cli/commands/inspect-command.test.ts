@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateRecording } from '../../../recorders/synthetic-generator.ts';
 import { writeRecording } from '../../recording/recording-writer.ts';
-import { runCommandForTest } from './command-test-harness.ts';
+import { runCommandForTest, runMainForTest } from './command-test-harness.ts';
 import { inspectCommand } from './inspect-command.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'peakdrill-inspect-cli-'));
@@ -49,5 +49,13 @@ describe('peakdrill inspect', () => {
     expect(code).toBe(1);
     expect(stdout.toString()).toMatch(/invalid {4}1 lines skipped\n {11}line 2: not valid JSON/);
     await expect(runCli(['inspect', bad])).rejects.toThrow(/bad\.ndjson line 2: not valid JSON/);
+  });
+
+  it('exits 2 at once on /dev/zero and on a directory, with a fix line (it used to hang)', async () => {
+    for (const path of ['/dev/zero', dir]) {
+      const { code, stderr } = await runMainForTest(['inspect', path], dir);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/not a file\n {2}fix: pass a recording file/);
+    }
   });
 });

@@ -1,10 +1,12 @@
 // `peakdrill k6 export <scenario> --out DIR`: the scenario's HTTP traffic as a
 // k6 test that runs with plain `k6 run` (script.ts, ops.json, seed.json, a
 // README) and on Kubernetes with the k6-operator (configmap.yaml, testrun.yaml).
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { CONFIGMAP_LIMIT_BYTES, exportK6Scenario } from '../../engines/k6/k6-export.ts';
 import { loadScenario } from '../../model/scenario-loader.ts';
 import { type CommandContext, EXIT_OK, type PeakdrillCommand, printJson } from '../command.ts';
+import { checkSpeed, seedFromText } from '../option-checks.ts';
+import { checkOutputDirectory } from '../output-file.ts';
 
 interface K6Args {
   action: 'export';
@@ -35,7 +37,7 @@ export const k6Command: PeakdrillCommand<K6Args> = {
         describe: 'k6-operator runners in testrun.yaml (each runs one execution segment)',
       })
       .option('seed', {
-        type: 'number',
+        type: 'string',
         describe: "the generator's and plan shaping's seed (default: the scenario's)",
       })
       .option('speed', {
@@ -51,19 +53,20 @@ export const k6Command: PeakdrillCommand<K6Args> = {
       .check((a) => {
         if (!(Number.isInteger(a.parallelism) && a.parallelism >= 1))
           throw new Error('--parallelism must be a whole number ≥ 1');
-        if (a.speed !== undefined && !(a.speed > 0)) throw new Error('--speed must be a number above 0');
-        if (a.seed !== undefined && !(Number.isInteger(a.seed) && a.seed >= 0))
-          throw new Error('--seed must be a whole number ≥ 0');
+        checkSpeed(a.speed);
         for (const url of (a.baseUrl as string[] | undefined) ?? []) {
           if (!URL.canParse(url)) throw new Error(`--base-url ${url} is not a URL`);
         }
         return true;
-      }) as never,
+      })
+      .middleware(seedFromText) as never,
   async run(args, ctx: CommandContext) {
+    const outDir = resolve(ctx.cwd, args.out);
+    checkOutputDirectory(outDir, '--out');
     const { scenario } = await loadScenario(args.scenario, ctx.cwd);
     const result = await exportK6Scenario({
       scenario,
-      outDir: args.out,
+      outDir,
       parallelism: args.parallelism,
       ...(args.seed === undefined ? {} : { seed: args.seed }),
       ...(args.speed === undefined ? {} : { speed: args.speed }),
@@ -73,7 +76,7 @@ export const k6Command: PeakdrillCommand<K6Args> = {
       printJson(ctx, result);
       return EXIT_OK;
     }
-    const where = relative(ctx.cwd, args.out) || '.';
+    const where = relative(ctx.cwd, outDir) || '.';
     const leftOut = Object.entries(result.leftOut)
       .map(([why, n]) => `${n.toLocaleString('en-US')} ${why}`)
       .join(', ');

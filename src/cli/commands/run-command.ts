@@ -6,12 +6,11 @@
 import { relative } from 'node:path';
 import { Nemesis } from '../../faults/nemesis.ts';
 import { loadScenario } from '../../model/scenario-loader.ts';
-import { parseShard } from '../../plan/shard-plan.ts';
 import { DEFECT_NAMES } from '../../reference-store/defects.ts';
 import { reapStackNow } from '../../run/abandoned-stacks.ts';
+import { validateRunId } from '../../run/run-id.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 import { StatusLine } from '../../run/status-line.ts';
-import { defaultStackDir } from '../../stack/local-stack.ts';
 import { validateAssertions } from '../../verdict/checker-settings.ts';
 import {
   type CommandContext,
@@ -21,7 +20,9 @@ import {
   type PeakdrillCommand,
   printJson,
 } from '../command.ts';
+import { checkSpeed, seedFromText } from '../option-checks.ts';
 import { watchParent } from '../parent-watch.ts';
+import { preflightRun } from './run-preflight.ts';
 
 interface RunArgs {
   scenario: string;
@@ -56,7 +57,7 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         describe: "replay this many times faster (default: the scenario's)",
       })
       .option('seed', {
-        type: 'number',
+        type: 'string',
         describe: "the generator's and fleets' seed (default: the scenario's)",
       })
       .option('stack', {
@@ -88,22 +89,22 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'print the verdict as JSON' })
       .check((a) => {
-        if (a.speed !== undefined && !(a.speed > 0)) throw new Error('--speed must be a number above 0');
-        if (a.seed !== undefined && !(Number.isInteger(a.seed) && a.seed >= 0))
-          throw new Error('--seed must be a whole number ≥ 0');
+        checkSpeed(a.speed);
+        if (a.runId !== undefined) validateRunId(String(a.runId));
         return true;
-      }) as never,
+      })
+      .middleware(seedFromText) as never,
   async run(args, ctx) {
     const { scenario } = await loadScenario(args.scenario, ctx.cwd);
-    // Thresholds that cannot be evaluated fail here, before any stack starts.
+    // Thresholds that cannot be evaluated, and every option, fail here, before any stack starts.
     validateAssertions(scenario.assertions);
+    const { stackDir, outDir, shard } = await preflightRun(args, scenario, ctx);
     const status = new StatusLine(
       ctx.stderr,
       !args.json && (ctx.stderr as { isTTY?: boolean }).isTTY === true,
     );
     const controller = new AbortController();
     let signals = 0;
-    const stackDir = args.stack === 'existing' ? (args.stackDir ?? defaultStackDir(ctx.env)) : undefined;
     let runStack: { dir: string; kind: 'local' | 'existing' } | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
@@ -138,9 +139,9 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         seed: args.seed,
         stack: args.stack,
         stackDir,
-        outDir: args.out,
+        outDir,
         engine: args.engine,
-        shard: args.shard === undefined ? undefined : parseShard(args.shard),
+        shard,
         runId: args.runId,
         signal: controller.signal,
         env: ctx.env,
@@ -160,10 +161,10 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
       status.finish();
     }
     const where = relative(ctx.cwd, result.runDir) || result.runDir;
-    const worker = args.shard !== undefined && parseShard(args.shard).index > 0;
+    const worker = shard !== undefined && shard.index > 0;
     if (worker) {
       ctx.stdout.write(
-        `shard ${args.shard}: traffic ${result.status}${result.reason ? ` (${result.reason})` : ''}; shard 1/${parseShard(args.shard!).count} writes the verdict in ${where}\n`,
+        `shard ${args.shard}: traffic ${result.status}${result.reason ? ` (${result.reason})` : ''}; shard 1/${shard!.count} writes the verdict in ${where}\n`,
       );
       return result.status === 'completed' ? EXIT_OK : EXIT_ERROR;
     }

@@ -2,7 +2,8 @@
 // built-in scenario against the correct store (no false alarm) and each seeded
 // defect under the scenario that should expose it (its checker must fail, with
 // evidence). Exit 0 only when every cell is as expected.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { PeakdrillError } from '../../model/errors.ts';
 import { loadScenario } from '../../model/scenario-loader.ts';
 import { type CellOutcome, detectionMatrix, judgeCell, type MatrixCell } from '../../run/detection-matrix.ts';
 import { newRunId, runScenario } from '../../run/run-scenario.ts';
@@ -14,6 +15,7 @@ import {
   type PeakdrillCommand,
   printJson,
 } from '../command.ts';
+import { checkOutputDirectory } from '../output-file.ts';
 
 interface SelftestArgs {
   out: string;
@@ -55,6 +57,15 @@ export const selftestCommand: PeakdrillCommand<SelftestArgs> = {
       (c) =>
         args.only === undefined || args.only.some((o) => o === c.scenario || o === (c.defect ?? 'correct')),
     );
+    // An --only that matches nothing would pass an empty matrix: exit 0 having proved nothing.
+    if (cells.length === 0) {
+      const names = [...new Set(detectionMatrix().flatMap((c) => [c.scenario, c.defect ?? 'correct']))];
+      throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `--only ${args.only?.join(' ')} matches no cell`, {
+        hint: `name scenarios or defects among: ${names.join(', ')}`,
+      });
+    }
+    const out = resolve(ctx.cwd, args.out);
+    checkOutputDirectory(out, '--out');
     const controller = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
       ctx.stderr.write(`peakdrill: ${signal}: stopping the self-test after healing the current run\n`);
@@ -67,7 +78,7 @@ export const selftestCommand: PeakdrillCommand<SelftestArgs> = {
       for (const cell of cells) {
         if (controller.signal.aborted) break;
         ctx.stderr.write(`selftest: ${label(cell)} …\n`);
-        reports.push(await runCell(cell, args.out, controller.signal, ctx));
+        reports.push(await runCell(cell, out, controller.signal, ctx));
         const r = reports.at(-1)!;
         ctx.stderr.write(
           `selftest: ${label(cell)}: ${r.ok ? 'as expected' : 'NOT as expected'} (${r.got}) in ${r.seconds} s\n`,

@@ -1,6 +1,8 @@
 // `peakdrill stack up|status|down`: the local stack as long-lived processes
 // that outlive the command. `up` refuses to start over a live stack, reaps a
 // dead one's leftovers, and on SIGINT/SIGTERM mid-start stops what it began.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { PeakdrillError } from '../../model/errors.ts';
 import { DEFECT_NAMES, type DefectName } from '../../reference-store/defects.ts';
 import { sweepAbandonedStacks } from '../../run/abandoned-stacks.ts';
@@ -13,8 +15,10 @@ import {
   stackIsRunning,
   stackStatus,
 } from '../../stack/local-stack.ts';
+import { stackLayout } from '../../stack/stack-context.ts';
 import type { PublicStackState } from '../../stack/stack-state.ts';
 import { type CommandContext, EXIT_ERROR, EXIT_OK, type PeakdrillCommand, printJson } from '../command.ts';
+import { checkWholeNumber } from '../option-checks.ts';
 
 interface StackArgs {
   action: 'up' | 'status' | 'down';
@@ -86,6 +90,24 @@ async function up(args: StackArgs, ctx: CommandContext, dir: string): Promise<nu
   return EXIT_OK;
 }
 
+/**
+ * `stack down` removes <dir>/data and moves the journal: pointed by mistake at
+ * a directory that was never a stack's (a home folder), it must touch nothing.
+ * A missing directory is fine (nothing to stop); so is a stack already down.
+ */
+function assertNotForeignDirectory(dir: string): void {
+  if (!existsSync(dir)) return;
+  const layout = stackLayout(dir);
+  if ([layout.stateFile, layout.pids, layout.logs].some((p) => existsSync(p))) return;
+  throw new PeakdrillError(
+    'PEAKDRILL_ERR_STACK_STATE',
+    `${dir} is not a stack directory: it has no stack.json, pids/ or logs/`,
+    {
+      hint: 'point --dir at the directory `peakdrill stack up` used; `stack down` there removes its data/',
+    },
+  );
+}
+
 export const stackCommand: PeakdrillCommand<StackArgs> = {
   command: 'stack <action>',
   describe:
@@ -117,28 +139,44 @@ export const stackCommand: PeakdrillCommand<StackArgs> = {
       .option('toxiproxy-port', {
         type: 'number',
         describe: 'fixed port for the Toxiproxy API (default: a free one)',
+      })
+      .check((a) => {
+        checkWholeNumber('toxiproxy-port', a.toxiproxyPort as number | undefined, {
+          min: 1,
+          max: 65_535,
+          example: 8474,
+        });
+        return true;
       }) as never,
   async run(args, ctx) {
-    const dir = args.dir ?? defaultStackDir(ctx.env);
+    const dir = args.dir === undefined ? defaultStackDir(ctx.env) : resolve(ctx.cwd, args.dir);
     if (args.action !== 'status')
       await sweepAbandonedStacks(ctx.env, (line) => ctx.stderr.write(`${line}\n`));
     if (args.action === 'up') return up(args, ctx, dir);
     if (args.action === 'status') {
       const status = stackStatus(dir);
       if (args.json) printJson(ctx, status);
-      else if (!status.state) ctx.stdout.write(`no stack in ${dir}\n`);
-      else {
+      if (!status.state) {
+        throw new PeakdrillError('PEAKDRILL_ERR_STACK_STATE', `no stack in ${dir}`, {
+          hint: `start one with \`peakdrill stack up${args.dir === undefined ? '' : ` --dir ${dir}`}\`, or point --dir at the directory \`stack up\` used`,
+        });
+      }
+      if (!args.json) {
         ctx.stdout.write(`${formatEndpoints(status.state)}\n`);
         for (const p of status.processes.filter((x) => !x.alive))
           ctx.stdout.write(`  ${p.name} (pid ${p.pid}) is NOT running\n`);
-        ctx.stdout.write(
-          status.up ? 'status: up\n' : 'status: degraded (run `peakdrill stack down` then `up`)\n',
-        );
+        ctx.stdout.write(status.up ? 'status: up\n' : 'status: degraded\n');
       }
+      if (!status.up)
+        ctx.stderr.write(
+          'peakdrill: the stack is degraded: some of its processes are not running\n  fix: run `peakdrill stack down`, then `peakdrill stack up`\n',
+        );
       return status.up ? EXIT_OK : EXIT_ERROR;
     }
+    assertNotForeignDirectory(dir);
     const started = performance.now();
-    const { stopped } = await stackDown(dir, ctx.env);
+    // A missing directory has nothing to stop, and is not created just to say so.
+    const { stopped } = existsSync(dir) ? await stackDown(dir, ctx.env) : { stopped: [] };
     const ms = Math.round(performance.now() - started);
     if (args.json) printJson(ctx, { dir, stopped, durationMs: ms });
     else

@@ -30,9 +30,18 @@ export interface FixtureRun {
   readonly lostOrderIds: readonly string[];
 }
 
-const FAULT_START_MS = 20_000;
-const FAILOVER_MS = 27_000;
-const FAULT_STOP_MS = 35_000;
+/** The region loss's times in a run of 40 s or more; a shorter run gets them scaled, so probes see it heal. */
+const FAULT_TIMES = { start: 20_000, failover: 27_000, stop: 35_000 } as const;
+
+function faultTimes(durationMs: number): { start: number; failover: number; stop: number } {
+  if (durationMs >= 40_000) return FAULT_TIMES;
+  const scale = durationMs / 50_000;
+  return {
+    start: Math.round(FAULT_TIMES.start * scale),
+    failover: Math.round(FAULT_TIMES.failover * scale),
+    stop: Math.round(FAULT_TIMES.stop * scale),
+  };
+}
 const STORES = ['S001', 'S002', 'S003', 'S004'];
 const HOT = ['SKU-0001', 'SKU-0002', 'SKU-0003'];
 const COLD = ['SKU-0004', 'SKU-0005', 'SKU-0006', 'SKU-0007', 'SKU-0008', 'SKU-0009', 'SKU-0010'];
@@ -54,6 +63,7 @@ export async function writeFixtureRun(dir: string, options: FixtureRunOptions = 
   const runId = options.runId ?? 'fixture-run';
   const seed = options.seed ?? 1;
   const durationMs = (options.durationS ?? 60) * 1_000;
+  const { start: FAULT_START_MS, failover: FAILOVER_MS, stop: FAULT_STOP_MS } = faultTimes(durationMs);
   const rate = options.rate ?? 50;
   const random = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
@@ -320,6 +330,8 @@ export async function writeFixtureRun(dir: string, options: FixtureRunOptions = 
   };
   const state: FinalStateInput = {
     schemaVersion: 1,
+    // Every fixture refund goes back to the one card the order was paid with.
+    refundPolicy: 'last-tender-first',
     authoritativeRegion: 'b',
     regions: {
       b: {
