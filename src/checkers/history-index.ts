@@ -3,7 +3,7 @@
 // windows, probe series and the few facts per op the checkers need (keys, ids,
 // EPCs, sequences, refunds). Linear, and no op value is kept whole.
 
-import { type HistoryReadSink, readHistory } from '../history/history-reader.ts';
+import { type HistoryDamage, type HistoryReadSink, readHistory } from '../history/history-reader.ts';
 import type { CompiledProjection } from '../history/json-scan.ts';
 import type { HistoryEntry, RunHeaderEntry } from '../model/history-entry.ts';
 import { OP, PROBE } from '../model/op-values.ts';
@@ -63,8 +63,18 @@ export interface ProbeSeries {
   readonly visibleNs: Float64Array | undefined;
 }
 
+/** A history line that could not be trusted (torn, not an entry, after the end): the run cannot be judged. */
+export interface HistoryIndexDamage extends HistoryDamage {
+  /** The history file it is in. */
+  readonly file: string;
+  /** Damaged lines in that file (only the first is described). */
+  readonly damagedLines: number;
+}
+
 export interface HistoryIndex {
   readonly header: RunHeaderEntry | undefined;
+  /** Set when a history had a damaged line; undefined for a sound history. */
+  readonly damage?: HistoryIndexDamage | undefined;
   readonly endStatus: 'completed' | 'aborted' | 'error' | undefined;
   readonly endReason: string | undefined;
   /** The latest time of any entry. */
@@ -179,6 +189,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
   private readonly unreadableOps: string[] = [];
   private orphanCompletions = 0;
   private duplicateInvokes = 0;
+  private damage: HistoryIndexDamage | undefined;
   private readonly fCheckout: number;
   private readonly fReturn: number;
   private readonly fExchange: number;
@@ -225,6 +236,11 @@ export class HistoryIndexBuilder implements HistoryReadSink {
 
   entry(e: HistoryEntry): void {
     this.add(e);
+  }
+
+  /** Records a damaged history (the first one named wins: the verdict names one place to look). */
+  noteDamage(damage: HistoryIndexDamage): void {
+    this.damage ??= damage;
   }
 
   add(e: HistoryEntry): void {
@@ -455,6 +471,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     for (const [name, p] of this.probes) probes.set(name, p.finish());
     return {
       header: this.header,
+      damage: this.damage,
       endStatus: this.endStatus,
       endReason: this.endReason,
       lastNs: this.lastNs,
@@ -513,9 +530,16 @@ export async function indexHistoryAsync(entries: AsyncIterable<HistoryEntry>): P
   return b.finish();
 }
 
-/** Reads and indexes a history file in one streaming pass. */
+/**
+ * Reads and indexes a history file in one streaming pass. A damaged line does not
+ * stop the pass: it is skipped and recorded in `damage`, so the verdict can say where.
+ */
 export async function indexHistoryFile(path: string): Promise<HistoryIndex> {
   const b = new HistoryIndexBuilder();
-  await readHistory(path).read(b);
+  const reader = readHistory(path, { onDamage: 'record' });
+  await reader.read(b);
+  if (reader.damage !== undefined) {
+    b.noteDamage({ file: path, ...reader.damage, damagedLines: reader.damagedLines });
+  }
   return b.finish();
 }

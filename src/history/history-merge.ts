@@ -10,7 +10,7 @@ import {
   type RunHeaderEntry,
   shiftEntryTimes,
 } from '../model/history-entry.ts';
-import { HistoryReader, type HistoryReadOptions } from './history-reader.ts';
+import { type HistoryDamage, HistoryReader, type HistoryReadOptions } from './history-reader.ts';
 
 export interface MergedEntry {
   /** Index of the input path the entry came from. */
@@ -36,6 +36,8 @@ export class HistoryMerge implements AsyncIterable<MergedEntry> {
   offsetsNs: number[] = [];
   /** Final when iteration ends. */
   truncatedTails: boolean[] = [];
+  /** With `onDamage: 'record'`: per input, its first damaged line and how many it had. */
+  damages: { readonly damage: HistoryDamage | undefined; readonly damagedLines: number }[] = [];
   /** Every input has an `end` entry (final when iteration ends). */
   complete = false;
   private readonly options: MergeOptions;
@@ -109,6 +111,7 @@ export class HistoryMerge implements AsyncIterable<MergedEntry> {
         heap.replaceTop(i, t + offset);
       }
       this.truncatedTails = readers.map((r) => r.truncatedTail);
+      this.damages = readers.map((r) => ({ damage: r.damage, damagedLines: r.damagedLines }));
       this.complete = readers.every((r) => r.end !== undefined);
     } finally {
       await Promise.all(iterators.map((it) => it.return?.(undefined)));

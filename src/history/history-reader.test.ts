@@ -72,6 +72,34 @@ describe('readHistory', () => {
     await expect(readAll(path)).rejects.toThrow(new RegExp(`${path}:3 is not JSON`));
   });
 
+  it('an entry after the end entry is damage: thrown, or recorded and skipped', async () => {
+    const path = tempPath();
+    const ok = { type: 'ok', op: 'r1:1', process: 1, f: 'checkout', completedNs: 5, latencyMs: 1 };
+    writeFileSync(path, toText([header, { type: 'end', status: 'completed', atNs: 9 }, ok]));
+    await expect(readAll(path)).rejects.toThrow(
+      new RegExp(`${path}:3 comes after the end entry \\(line 2\\)`),
+    );
+    const reader = readHistory(path, { onDamage: 'record' });
+    const got: HistoryEntry[] = [];
+    for await (const e of reader) got.push(e);
+    expect(got.map((e) => e.type)).toEqual(['run', 'end']);
+    expect(reader.damage).toEqual({
+      line: 3,
+      reason: 'comes after the end entry (line 2): nothing may follow it',
+    });
+    expect(reader.damagedLines).toBe(1);
+  });
+
+  it('record mode: a torn last line is damage too (the run did not finish writing)', async () => {
+    const path = tempPath();
+    writeFileSync(path, `${toText([header])}{"type":"ok","op":"r1`);
+    const reader = readHistory(path, { onDamage: 'record' });
+    for await (const _ of reader);
+    expect(reader.truncatedTail).toBe(true);
+    expect(reader.damage?.line).toBe(2);
+    expect(reader.damage?.reason).toMatch(/^is torn/);
+  });
+
   it('a line that is JSON but not an entry names the line and the field', async () => {
     const path = tempPath();
     writeFileSync(path, toText([header, { type: 'ok', op: 'x', process: 1, f: 'checkout', latencyMs: 1 }]));

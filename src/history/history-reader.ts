@@ -2,7 +2,9 @@
 // holding the file in memory (or hands them to a sink, which may read op lines
 // itself: the checkers' index does). An unterminated, unparsable last line (a
 // run killed mid-write) is dropped and reported as `truncatedTail`; any bad line
-// before it is a PeakdrillError naming the file and line.
+// before it, and any entry after the `end` entry, is damage: a PeakdrillError
+// naming the file and line, or (`onDamage: 'record'`, for judges that must turn
+// it into a verdict) noted in `damage` and skipped.
 import { open } from 'node:fs/promises';
 import { PeakdrillError } from '../model/errors.ts';
 import {
@@ -16,6 +18,19 @@ import {
 
 export interface HistoryReadOptions {
   readonly chunkBytes?: number;
+  /**
+   * throw (default): a damaged line is a PeakdrillError. record: it is skipped and noted
+   * in `damage` (the first) and `damagedLines`, and reading goes on; a torn last line is
+   * damage too, since the run that wrote it did not finish.
+   */
+  readonly onDamage?: 'throw' | 'record';
+}
+
+/** A line of a history that cannot be trusted: where, and why. */
+export interface HistoryDamage {
+  /** 1-based line number. */
+  readonly line: number;
+  readonly reason: string;
 }
 
 /**
@@ -46,12 +61,18 @@ export class HistoryReader implements AsyncIterable<HistoryEntry> {
   truncatedTail = false;
   /** Line number of the last line read (1-based), for messages about an entry. */
   lines = 0;
+  /** With `onDamage: 'record'`: the first damaged line, and how many there were. */
+  damage: HistoryDamage | undefined;
+  damagedLines = 0;
+  private endLine = 0;
   private readonly chunkBytes: number;
+  private readonly recordDamage: boolean;
   private started = false;
 
   constructor(path: string, options: HistoryReadOptions = {}) {
     this.path = path;
     this.chunkBytes = options.chunkBytes ?? 1024 * 1024;
+    this.recordDamage = options.onDamage === 'record';
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<HistoryEntry> {
@@ -138,7 +159,13 @@ export class HistoryReader implements AsyncIterable<HistoryEntry> {
       if (nl === start) {
         this.lines++;
       } else {
-        if (fast !== undefined && this.header !== undefined && fast(text, start, nl)) {
+        // After the end entry nothing is read the fast way: every such line is damage.
+        if (
+          fast !== undefined &&
+          this.header !== undefined &&
+          this.end === undefined &&
+          fast(text, start, nl)
+        ) {
           this.lines++;
           start = nl + 1;
           continue;
@@ -153,6 +180,10 @@ export class HistoryReader implements AsyncIterable<HistoryEntry> {
   private parseLine(text: string, unterminated: boolean): HistoryEntry | undefined {
     this.lines++;
     if (text.length === 0) return undefined;
+    if (this.end !== undefined) {
+      // Checked before parsing: whatever follows the end (an entry, a torn line) was not part of the run.
+      return this.damaged(`comes after the end entry (line ${this.endLine}): nothing may follow it`);
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -161,9 +192,11 @@ export class HistoryReader implements AsyncIterable<HistoryEntry> {
       // tail is exactly a line cut short by a killed writer.
       if (unterminated) {
         this.truncatedTail = true;
+        if (this.recordDamage)
+          this.damaged('is torn: the file ends inside it (the writer was killed mid-line)');
         return undefined;
       }
-      throw this.lineError(`is not JSON (${(cause as Error).message})`, cause);
+      return this.damaged(`is not JSON (${(cause as Error).message}): a torn or overwritten line`, cause);
     }
     const parsed = historyEntrySchema.safeParse(json);
     if (!parsed.success) {
@@ -171,22 +204,31 @@ export class HistoryReader implements AsyncIterable<HistoryEntry> {
         .slice(0, 3)
         .map((i) => `${i.path.join('.') || '(entry)'}: ${i.message}`)
         .join('; ');
-      throw this.lineError(`is not a history entry: ${issues}`, parsed.error);
+      return this.damaged(`is not a history entry: ${issues}`, parsed.error);
     }
     const entry = parsed.data;
     if (entry.type === 'run') {
       if (this.header !== undefined) {
-        throw this.lineError(
+        return this.damaged(
           `is a second run header (run ${entry.runId}; the file started run ${this.header.runId}): two runs appended to one file`,
         );
       }
       this.header = entry;
     } else if (this.header === undefined) {
-      throw this.lineError('comes before the run header: the first line must be {"type":"run",…}');
+      return this.damaged('comes before the run header: the first line must be {"type":"run",…}');
     } else if (entry.type === 'end') {
       this.end = entry;
+      this.endLine = this.lines;
     }
     return entry;
+  }
+
+  /** The current line is damaged: thrown, or (record mode) noted and skipped. */
+  private damaged(what: string, cause?: unknown): undefined {
+    if (!this.recordDamage) throw this.lineError(what, cause);
+    this.damagedLines++;
+    this.damage ??= { line: this.lines, reason: what };
+    return undefined;
   }
 
   private lineError(what: string, cause?: unknown): PeakdrillError {

@@ -526,12 +526,13 @@ export async function buildRunTimeline(
 ): Promise<RunTimeline> {
   const builder = new TimelineBuilder(options);
   if (paths.length === 1) {
-    const reader = readHistory(paths[0]!);
+    // A damaged history is the verdict's to call (error); the report still draws what is readable.
+    const reader = readHistory(paths[0]!, { onDamage: 'record' });
     for await (const entry of reader) builder.add(entry);
     builder.truncatedTail = reader.truncatedTail;
   } else {
     // Op ids are the checkers' concern (check refuses colliding shards); a report draws what is there.
-    const merge = mergeHistories(paths, { checkOpIds: false });
+    const merge = mergeHistories(paths, { checkOpIds: false, onDamage: 'record' });
     for await (const { entry } of merge) builder.add(entry);
     builder.truncatedTail = merge.truncatedTails.some(Boolean);
   }

@@ -49,7 +49,7 @@ export interface CheckedRun {
 /** Indexes every history of a run: one file directly, several through a time-ordered merge. */
 export async function indexRunHistories(paths: readonly string[]): Promise<HistoryIndex> {
   if (paths.length === 1) return indexHistoryFile(paths[0]!);
-  const merge = mergeHistories(paths);
+  const merge = mergeHistories(paths, { onDamage: 'record' });
   const ends = new Map<number, { status: EndStatus; reason: string | undefined }>();
   const index = await indexHistoryAsync(
     (async function* () {
@@ -59,10 +59,15 @@ export async function indexRunHistories(paths: readonly string[]): Promise<Histo
       }
     })(),
   );
+  const at = merge.damages.findIndex((d) => d.damage !== undefined);
+  const damage =
+    at === -1
+      ? undefined
+      : { file: paths[at]!, ...merge.damages[at]!.damage!, damagedLines: merge.damages[at]!.damagedLines };
   // The index keeps the last `end` it sees; a run of several histories finished only if each did.
-  if (ends.size < paths.length) return { ...index, endStatus: undefined, endReason: undefined };
+  if (ends.size < paths.length) return { ...index, damage, endStatus: undefined, endReason: undefined };
   const worst = [...ends.values()].reduce((a, b) => (END_RANK[b.status] > END_RANK[a.status] ? b : a));
-  return { ...index, endStatus: worst.status, endReason: worst.reason };
+  return { ...index, damage, endStatus: worst.status, endReason: worst.reason };
 }
 
 type EndStatus = 'completed' | 'aborted' | 'error';

@@ -63,6 +63,13 @@ export const verdictSchema = z
     run: z.strictObject({
       endStatus: z.enum(['completed', 'aborted', 'error', 'missing']),
       endReason: z.string().optional(),
+      /** A damaged history line (torn, not an entry, after the end): the run could not be judged. */
+      damage: z
+        .strictObject({ file: z.string(), line: z.int().min(1), reason: z.string() })
+        .optional()
+        .meta({
+          description: 'The first damaged history line: the verdict is error whatever the checkers say',
+        }),
     }),
     assertions: z.array(assertionResultSchema),
     checkers: z.array(checkResultSchema),

@@ -36,6 +36,16 @@ const base = (over: Partial<VerdictInput> = {}): VerdictInput => ({
 });
 
 describe('verdict', () => {
+  it('is error for a damaged history, naming file and line, even when everything else passed', () => {
+    const damage = { file: '/runs/r1/history.ndjson', line: 812, reason: 'is not JSON (Unexpected end)' };
+    const v = buildVerdict(base({ run: { runId: 'r1', endStatus: 'completed', damage } }));
+    expect(v.status).toBe('error');
+    expect(v.summary).toContain('/runs/r1/history.ndjson:812 is not JSON');
+    expect(v.run).toEqual({ endStatus: 'completed', damage });
+    expect(
+      runOutcome({ endStatus: 'completed', damage: { ...damage, damagedLines: 3 } as never }).damage,
+    ).toEqual(damage);
+  });
   it('passes when every assertion holds, with each threshold, measured value and result', () => {
     const v = buildVerdict(base());
     expect(v.status).toBe('pass');

@@ -13,6 +13,8 @@ export interface RunOutcome {
   /** The history's `end` entry status; undefined when there was none. */
   readonly endStatus: 'completed' | 'aborted' | 'error' | undefined;
   readonly endReason?: string | undefined;
+  /** A history line that could not be trusted: the run cannot be judged, whatever its end says. */
+  readonly damage?: { readonly file: string; readonly line: number; readonly reason: string } | undefined;
 }
 
 export interface VerdictInput {
@@ -35,8 +37,15 @@ export function runOutcome(history: {
   header?: { runId: string } | undefined;
   endStatus: RunOutcome['endStatus'];
   endReason?: string | undefined;
+  damage?: RunOutcome['damage'];
 }): RunOutcome {
-  return { runId: history.header?.runId, endStatus: history.endStatus, endReason: history.endReason };
+  const d = history.damage;
+  return {
+    runId: history.header?.runId,
+    endStatus: history.endStatus,
+    endReason: history.endReason,
+    ...(d === undefined ? {} : { damage: { file: d.file, line: d.line, reason: d.reason } }),
+  };
 }
 
 export function buildVerdict(input: VerdictInput): Verdict {
@@ -50,12 +59,16 @@ export function buildVerdict(input: VerdictInput): Verdict {
 
   let status: Verdict['status'];
   let summary: string;
-  if (endStatus !== 'completed') {
+  const damage = input.run.damage;
+  if (damage !== undefined) {
+    // Checked first: a damaged history proves nothing, even one whose end says completed.
     status = 'error';
-    summary =
-      endStatus === 'missing'
-        ? 'the run did not finish: its history has no end entry'
-        : `the run did not finish: it ended ${endStatus}${input.run.endReason ? ` (${input.run.endReason})` : ''}`;
+    summary = `the history is damaged, so the run cannot be judged: ${damage.file}:${damage.line} ${damage.reason}`;
+    if (endStatus !== 'completed')
+      summary += `; and the run did not finish (${endSummary(endStatus, input.run)})`;
+  } else if (endStatus !== 'completed') {
+    status = 'error';
+    summary = `the run did not finish: ${endSummary(endStatus, input.run)}`;
   } else if (count('error') > 0) {
     status = 'error';
     summary = `${count('error')} assertion(s) could not be evaluated: ${assertions
@@ -88,7 +101,11 @@ export function buildVerdict(input: VerdictInput): Verdict {
     generatedAt: (input.generatedAt ?? new Date()).toISOString(),
     status,
     summary,
-    run: input.run.endReason === undefined ? { endStatus } : { endStatus, endReason: input.run.endReason },
+    run: {
+      endStatus,
+      ...(input.run.endReason === undefined ? {} : { endReason: input.run.endReason }),
+      ...(damage === undefined ? {} : { damage: { ...damage } }),
+    },
     assertions,
     checkers: input.results.map((r) => ({
       ...r,
@@ -96,6 +113,12 @@ export function buildVerdict(input: VerdictInput): Verdict {
       evidence: [...r.evidence],
     })),
   };
+}
+
+function endSummary(endStatus: Verdict['run']['endStatus'], run: RunOutcome): string {
+  return endStatus === 'missing'
+    ? 'its history has no end entry'
+    : `it ended ${endStatus}${run.endReason ? ` (${run.endReason})` : ''}`;
 }
 
 function names(assertions: readonly AssertionResult[], result: AssertionResult['result']): string {

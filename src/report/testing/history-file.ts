@@ -126,10 +126,17 @@ export class HistoryFile {
       t0,
       ...(this.shard === undefined ? {} : { shard: this.shard }),
     });
+    // The end entry is the last line, as a real writer leaves it (anything after it is
+    // damage), and no earlier than what precedes it: the writer's clock only moves on.
     const sorted = this.entries
+      .filter((e) => e.type !== 'end')
       .map((e, i) => ({ e, i, t: entryTimeNs(e) }))
       .sort((a, b) => a.t - b.t || a.i - b.i);
     for (const { e } of sorted) writer.append(e);
+    const lastNs = sorted.at(-1)?.t ?? 0;
+    for (const e of this.entries) {
+      if (e.type === 'end') writer.append({ ...e, atNs: Math.max(e.atNs, lastNs) });
+    }
     await writer.close();
     return path;
   }
