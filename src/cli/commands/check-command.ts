@@ -84,6 +84,7 @@ export const checkCommand: PeakdrillCommand<CheckArgs> = {
       return EXIT_ERROR;
     }
     (args.json ? ctx.stderr : ctx.stdout).write(`report: ${where}/report.html\n`);
+    if (verdict.status === 'error') ctx.stderr.write(errorVerdictFix(verdict));
     return exitCodeFor(verdict);
   },
 };
@@ -113,6 +114,16 @@ async function replaceVerdictWithError(
       ? `peakdrill: ${where}/verdict.json and the reports now say ERROR (the run could not be judged)\n`
       : `peakdrill: ${where}/verdict.json says ERROR; the old reports were removed (${recorded.reportError})\n`,
   );
+}
+
+/** An error verdict is a harness outcome like any other: it says what to do. */
+function errorVerdictFix(verdict: Verdict): string {
+  const damage = verdict.run.damage;
+  const fix =
+    damage !== undefined
+      ? `${damage.file}:${damage.line} is not a history line: pass the run's own history (history*.ndjson), or run the scenario again; a history cut short by a killed run cannot pass`
+      : "see the run directory's logs/ for why the run did not finish, then run the scenario again";
+  return `peakdrill: the run cannot be judged: ${verdict.summary}\n  fix: ${fix}\n`;
 }
 
 function assertHistoryFile(path: string): void {
