@@ -18,6 +18,7 @@ import { type OversellOptions, oversellChecker } from './oversell-checker.ts';
 import { type PropagationOptions, propagationChecker } from './propagation-checker.ts';
 import { type RtoOptions, rtoChecker } from './rto-checker.ts';
 import { type SloOptions, sloChecker } from './slo-checker.ts';
+import { type TargetRecoveryOptions, targetRecoveryChecker } from './target-recovery-checker.ts';
 import { tenderIntegrityChecker } from './tender-integrity-checker.ts';
 
 export interface CheckerSettings {
@@ -28,6 +29,7 @@ export interface CheckerSettings {
   readonly drift?: DriftOptions;
   readonly propagation?: PropagationOptions;
   readonly slo?: SloOptions;
+  readonly targetRecovery?: TargetRecoveryOptions;
 }
 
 export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
@@ -42,6 +44,7 @@ export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
     tenderIntegrityChecker(),
     propagationChecker(settings.propagation),
     sloChecker(settings.slo),
+    targetRecoveryChecker(settings.targetRecovery),
   ];
 }
 

@@ -47,6 +47,8 @@ export interface FaultWindow {
   readonly stopNs: number;
   readonly stopped: boolean;
   readonly healFailed: boolean;
+  /** Why the heal failed (the first reason), when it did. */
+  readonly healError?: string;
 }
 
 export interface ProbeSeries {
@@ -179,6 +181,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     [];
   private readonly faults: FaultWindow[] = [];
   private readonly healFailed = new Set<string>();
+  private readonly healErrors = new Map<string, string>();
   private readonly probes = new Map<string, ProbeBuilder>();
   private readonly drops = new Map<string, number>();
   private readonly checkouts: CheckoutFact[] = [];
@@ -267,7 +270,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
         this.seen(e.atNs);
         return;
       case 'fault':
-        this.fault(e.phase, e.fault, e.target, e.params?.kind, e.atNs);
+        this.fault(e.phase, e.fault, e.target, e.params?.kind, e.atNs, e.error?.message);
         return;
       case 'probe':
         this.probe(e.probe, e.region, e.ok, e.latencyMs, e.atNs, e.value);
@@ -402,7 +405,19 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     }
   }
 
-  private fault(phase: string, name: string, target: string, kind: unknown, atNs: number): void {
+  private healOutcome(name: string): { healFailed: boolean; healError?: string } {
+    const healError = this.healErrors.get(name);
+    return { healFailed: this.healFailed.has(name), ...(healError === undefined ? {} : { healError }) };
+  }
+
+  private fault(
+    phase: string,
+    name: string,
+    target: string,
+    kind: unknown,
+    atNs: number,
+    error?: string,
+  ): void {
     this.seen(atNs);
     if (phase === 'start') {
       this.openFaults.push({
@@ -415,12 +430,13 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     }
     if (phase === 'heal-failed') {
       this.healFailed.add(name);
+      if (error !== undefined && !this.healErrors.has(name)) this.healErrors.set(name, error);
       return;
     }
     const at = this.openFaults.findLastIndex((f) => f.name === name);
     if (at === -1) return;
     const open = this.openFaults.splice(at, 1)[0]!;
-    this.faults.push({ ...open, stopNs: atNs, stopped: true, healFailed: this.healFailed.has(name) });
+    this.faults.push({ ...open, stopNs: atNs, stopped: true, ...this.healOutcome(name) });
   }
 
   private probe(
@@ -460,7 +476,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
         ...open,
         stopNs: this.lastNs,
         stopped: false,
-        healFailed: this.healFailed.has(open.name),
+        ...this.healOutcome(open.name),
       });
     }
     this.faults.sort((a, b) => a.startNs - b.startNs);

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HistorySink } from '../engines/open-model-scheduler.ts';
 import type { RunClock } from '../history/run-clock.ts';
+import { isMemberDown } from '../model/errors.ts';
 import type { FaultSpec } from '../model/fault-spec.ts';
 import type { ScheduledFault } from '../model/scenario-schema.ts';
 import type { ProbeState } from '../probes/probe-runner.ts';
@@ -81,6 +82,33 @@ async function sleepUntilNs(clock: RunClock, ns: number, signal: AbortSignal): P
   if (waitMs > 0) await sleep(waitMs, undefined, { signal });
 }
 
+/**
+ * Heals a fault. A member of the target that stays down after its heal is not the
+ * schedule failing: it is recorded (a heal-failed entry with PEAKDRILL_ERR_MEMBER_DOWN,
+ * which the target-recovery checker reads) and the schedule goes on.
+ */
+async function stopRecordingMembersDown(
+  nemesis: Nemesis,
+  fault: ActiveFault,
+  name: string,
+  history: FaultScheduleOptions['history'],
+  clock: RunClock,
+): Promise<void> {
+  try {
+    await nemesis.stop(fault);
+  } catch (error) {
+    if (!isMemberDown(error)) throw error;
+    history.append({
+      type: 'fault',
+      phase: 'heal-failed',
+      fault: name,
+      target: fault.spec.target,
+      atNs: clock.nowNs(),
+      error: { code: 'PEAKDRILL_ERR_MEMBER_DOWN', message: (error as Error).message },
+    });
+  }
+}
+
 export async function runFaultSchedule(
   schedule: readonly ScheduledFault[],
   options: FaultScheduleOptions,
@@ -143,7 +171,7 @@ export async function runFaultSchedule(
         await sleepUntilNs(clock, untilNs, signal).catch(() => {});
       }
       active.delete(fault);
-      await nemesis.stop(fault);
+      await stopRecordingMembersDown(nemesis, fault, f.name, history, clock);
       const stopNs = clock.nowNs();
       history.append({ type: 'fault', phase: 'stop', fault: f.name, target: spec.target, atNs: stopNs });
       windows.push({ name: f.name, startNs: faultStartNs, stopNs });
@@ -170,7 +198,7 @@ export async function runFaultSchedule(
     options.signal?.removeEventListener('abort', onAbort);
     // Whatever is still applied (abort, failure) is healed before returning.
     for (const [fault, name] of [...active].reverse()) {
-      await nemesis.stop(fault).then(
+      await stopRecordingMembersDown(nemesis, fault, name, history, clock).then(
         () =>
           history.append({
             type: 'fault',

@@ -5,7 +5,7 @@
 // `peakdrill faults clear` calls after a crash.
 import { randomBytes } from 'node:crypto';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { PeakdrillError } from '../model/errors.ts';
+import { isMemberDown, PeakdrillError } from '../model/errors.ts';
 import { type FaultSpec, isToxicFault, type ToxicFaultSpec } from '../model/fault-spec.ts';
 import { promote } from '../stack/postgres-service.ts';
 import { readPidRecords } from '../stack/process-supervisor.ts';
@@ -277,14 +277,25 @@ export class Nemesis {
   /** Runs the fault's undo in reverse order; every step is tried even if one fails. */
   async stop(fault: ActiveFault): Promise<void> {
     const errors: string[] = [];
+    const membersDown: string[] = [];
     for (const undo of [...fault.undo].reverse()) {
       try {
         await this.runUndo(undo);
       } catch (error) {
-        errors.push(`${undo.action}: ${(error as Error).message}`);
+        if (isMemberDown(error)) membersDown.push((error as Error).message);
+        else errors.push(`${undo.action}: ${(error as Error).message}`);
       }
     }
     this.active.delete(fault.id);
+    if (errors.length === 0 && membersDown.length > 0) {
+      // Every undo ran: nothing is left for a later peakdrill to take back. The member
+      // that stayed down is reported as what it is, a finding about the target.
+      this.journal.record({ runTag: this.runTag, faultId: fault.id, phase: 'healed' });
+      this.onEvent({ phase: 'heal-failed', fault, error: membersDown.join('; ') });
+      throw new PeakdrillError('PEAKDRILL_ERR_MEMBER_DOWN', membersDown.join('; '), {
+        hint: 'a member of the target did not recover; the verdict says so (target-recovery)',
+      });
+    }
     if (errors.length > 0) {
       this.journal.record({
         runTag: this.runTag,

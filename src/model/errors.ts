@@ -18,6 +18,11 @@ export type PeakdrillErrorCode =
   | 'PEAKDRILL_ERR_INVALID_SCENARIO'
   | 'PEAKDRILL_ERR_FAULT_APPLY'
   | 'PEAKDRILL_ERR_FAULT_HEAL'
+  /**
+   * Not peakdrill failing: a member of the target (a store, a database) did not come
+   * back when its fault was healed. A finding about the target, judged by a checker.
+   */
+  | 'PEAKDRILL_ERR_MEMBER_DOWN'
   | 'PEAKDRILL_ERR_INVALID_INPUT';
 
 export class PeakdrillError extends Error {
@@ -35,4 +40,9 @@ export class PeakdrillError extends Error {
 
 export function isPeakdrillError(error: unknown): error is PeakdrillError {
   return error instanceof PeakdrillError;
+}
+
+/** A target member that stayed down after its heal: evidence for a checker, not a harness error. */
+export function isMemberDown(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === 'PEAKDRILL_ERR_MEMBER_DOWN';
 }

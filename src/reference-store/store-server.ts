@@ -145,6 +145,10 @@ export async function startStore(config: StoreConfig): Promise<StartedStore> {
     // A primary coming back after its region was lost must not take writes again if the
     // other region took over meanwhile (the fence it missed while it was down).
     if (config.role === 'primary' && config.peerUrl && (await peerIsPrimary(config.peerUrl))) {
+      if (ctx.defects.rejoinCrash) {
+        // The defect: a node that only knows how to be primary refuses to rejoin as anything else.
+        throw new Error('rejoin-crash: the other region is primary and this store only runs as primary');
+      }
       log.warn(
         { peer: config.peerUrl },
         'the other region took over while this one was down: starting fenced',

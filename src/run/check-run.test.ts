@@ -68,3 +68,31 @@ describe('peakdrill check on a run directory', () => {
     expect(results.find((r) => r.name === 'oversell')!.valid).toBe('unknown');
   });
 });
+
+describe('peakdrill check when the target could not be read back', () => {
+  it('is a failing verdict about the target (target-recovery), not a harness error', async () => {
+    const dir = await runDir(state);
+    await rm(join(dir, 'state.json'));
+    await writeFile(
+      join(dir, 'oracle.json'),
+      JSON.stringify({
+        readable: false,
+        reason: 'no region answered GET /admin/state',
+        at: '2026-12-05T08:00:00.000Z',
+      }),
+    );
+    const { verdict, results } = await checkRunDirectory(dir, { write: false });
+    expect(verdict.status).toBe('fail');
+    expect(verdict.run.endStatus).toBe('completed');
+    const recovery = results.find((r) => r.name === 'target-recovery');
+    expect(recovery?.valid).toBe(false);
+    expect(recovery?.explanation).toMatch(/no region answered/);
+  });
+
+  it('without oracle.json a missing state is still a run that did not finish (error)', async () => {
+    const dir = await runDir(state);
+    await rm(join(dir, 'state.json'));
+    const { verdict } = await checkRunDirectory(dir, { write: false });
+    expect(verdict.status).toBe('error');
+  });
+});

@@ -18,6 +18,7 @@ import {
   type CatalogFile,
   catalogFileSchema,
   historyPaths,
+  oracleFileSchema,
   RUN_FILES,
   readRunJson,
   runFile,
@@ -91,6 +92,8 @@ export async function checkRunDirectory(
   const info = readRunJson(dir, 'run', runInfoSchema);
   const state = readRunJson(dir, 'state', finalStateFileSchema);
   const catalog = readRunJson(dir, 'catalog', catalogFileSchema);
+  const oracle = readRunJson(dir, 'oracle', oracleFileSchema);
+  const stateUnreadable = oracle?.readable === false ? oracle.reason : undefined;
   const paths = options.histories ?? historyPaths(dir);
   const history = await indexRunHistories(paths);
   const results = checkAll(history, state, {
@@ -100,6 +103,7 @@ export async function checkRunDirectory(
       expectedErrorCodes: BUSINESS_REJECTION_CODES,
     }),
     ...(catalog === undefined ? {} : { oversell: { initialStock: initialStockOf(catalog) } }),
+    ...(stateUnreadable === undefined ? {} : { targetRecovery: { stateUnreadable } }),
   });
   const outcome = runOutcome(history);
   const verdict = buildVerdict({
@@ -109,8 +113,9 @@ export async function checkRunDirectory(
     results,
     assertions: scenario.assertions,
     run:
-      // A run whose oracle could not read the final state did not finish, whatever the history says.
-      state === undefined && outcome.endStatus === 'completed'
+      // A run whose oracle could not read the final state did not finish, whatever the history
+      // says, unless the target itself is why (oracle.json): that is a finding, judged above.
+      state === undefined && stateUnreadable === undefined && outcome.endStatus === 'completed'
         ? { ...outcome, endStatus: 'error', endReason: 'no final state (state.json) was read' }
         : outcome,
   });

@@ -8,6 +8,7 @@ import { OFFLINE_RECONCILIATION } from '../checkers/offline-reconciliation-check
 import { ORDERING } from '../checkers/ordering-checker.ts';
 import { OVERSELL } from '../checkers/oversell-checker.ts';
 import { RTO } from '../checkers/rto-checker.ts';
+import { TARGET_RECOVERY } from '../checkers/target-recovery-checker.ts';
 import { TENDER_INTEGRITY } from '../checkers/tender-integrity-checker.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
 
@@ -48,6 +49,8 @@ export const DEFECT_CELLS: readonly MatrixCell[] = [
     expected: 'fail',
     checker: TENDER_INTEGRITY,
   },
+  // A failback that leaves region a unable to serve is a finding about the target.
+  { scenario: 'region-failover', defect: 'rejoin-crash', expected: 'fail', checker: TARGET_RECOVERY },
 ];
 
 export function detectionMatrix(): MatrixCell[] {

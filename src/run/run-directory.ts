@@ -7,6 +7,7 @@
 //   catalog.json    what was seeded: SKUs with price and stock per store, the probe and hot SKUs
 //   history.ndjson  the history; shards and engines may add history-<name>.ndjson beside it
 //   state.json      the oracle's final state (FinalState)
+//   oracle.json     whether the oracle could read it, and if not, why (a finding about the target)
 //   verdict.json    the verdict (src/verdict/verdict-schema.json)
 //   junit.xml, summary.md, report.html   the reports
 //   logs/           the stores' and engines' own logs
@@ -21,6 +22,7 @@ export const RUN_FILES = {
   catalog: 'catalog.json',
   history: 'history.ndjson',
   state: 'state.json',
+  oracle: 'oracle.json',
   verdict: 'verdict.json',
   junit: 'junit.xml',
   summary: 'summary.md',
@@ -68,6 +70,14 @@ export const catalogFileSchema = z.object({
   ),
 });
 export type CatalogFile = z.infer<typeof catalogFileSchema>;
+
+/** What the oracle could do after the run: read the target's state, or why it could not. */
+export const oracleFileSchema = z.object({
+  readable: z.boolean(),
+  reason: z.string().optional(),
+  at: z.iso.datetime({ offset: true }),
+});
+export type OracleFile = z.infer<typeof oracleFileSchema>;
 
 export function runFile(dir: string, name: keyof typeof RUN_FILES): string {
   return join(dir, RUN_FILES[name]);

@@ -20,7 +20,7 @@ import { assertFaultTargets, localStackDeclaration, stackStateDeclaration } from
 import { Nemesis } from '../faults/nemesis.ts';
 import { HistoryWriter } from '../history/history-writer.ts';
 import { RunClock } from '../history/run-clock.ts';
-import { isPeakdrillError, PeakdrillError } from '../model/errors.ts';
+import { isMemberDown, isPeakdrillError, PeakdrillError } from '../model/errors.ts';
 import type { FinalState } from '../model/final-state.ts';
 import { runHeader, type Shard } from '../model/history-entry.ts';
 import type { Scenario } from '../model/scenario-schema.ts';
@@ -42,7 +42,14 @@ import { AbortWatch } from './abort-rule.ts';
 import { BUSINESS_REJECTION_CODES, checkRunDirectory, writeJsonAtomically } from './check-run.ts';
 import { recordJudgementError } from './judgement-error.ts';
 import { PROBE_PRICE_CENTS, PROBE_STORE, PROPAGATION_PROBE_SKU } from './run-catalog.ts';
-import { type RunInfo, type RunStatus, readRunJson, runFile, runInfoSchema } from './run-directory.ts';
+import {
+  type OracleFile,
+  type RunInfo,
+  type RunStatus,
+  readRunJson,
+  runFile,
+  runInfoSchema,
+} from './run-directory.ts';
 import { validateRunId } from './run-id.ts';
 import { RunTally } from './run-tally.ts';
 import type { RunPhase, StatusFigures } from './status-line.ts';
@@ -524,7 +531,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       clearInterval(abortTimer);
       await Promise.all(probes.map((p) => p.stop()));
       // Belt and braces: anything the schedule did not stop (it heals in its own finally).
-      const errors = (await nemesis?.healAll()) ?? [];
+      const errors = harnessErrors((await nemesis?.healAll()) ?? [], log);
       if (errors.length > 0)
         fail('error', `healing faults failed: ${errors.map((e) => e.message).join('; ')}`);
     }
@@ -541,9 +548,16 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     if (!worker) {
       if (shard !== undefined) await untilShardsEnd(runDir, shard.count, abort.signal);
       setPhase('settling');
-      const finalState = await settledState(regions, log);
+      const finalState = await targetFinalState(regions, log);
       setPhase('reading state');
-      await writeJsonAtomically(runFile(runDir, 'state'), finalState);
+      if (finalState instanceof Error) {
+        // The target could not be read back: a finding (target-recovery), not a harness error.
+        log(`oracle: ${finalState.message}`);
+        await writeJsonAtomically(runFile(runDir, 'oracle'), oracleRecord(false, finalState.message));
+      } else {
+        await writeJsonAtomically(runFile(runDir, 'state'), finalState);
+        await writeJsonAtomically(runFile(runDir, 'oracle'), oracleRecord(true));
+      }
     }
   } catch (error) {
     if (abort.signal.aborted && status !== 'completed') {
@@ -556,7 +570,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     options.signal?.removeEventListener('abort', onOuterAbort);
     await Promise.all(probes.map((p) => p.stop()));
     if (nemesis) {
-      const errors = await nemesis.healAll().catch((e: Error) => [e]);
+      const errors = harnessErrors(await nemesis.healAll().catch((e: Error) => [e]), log);
       if (errors.length > 0)
         fail('error', `healing faults failed: ${errors.map((e) => e.message).join('; ')}`);
     }
@@ -685,6 +699,33 @@ async function untilShardsEnd(runDir: string, count: number, signal: AbortSignal
     },
   );
 }
+/** A member that stayed down is the target's doing (judged by target-recovery); the rest fail the run. */
+function harnessErrors(errors: readonly Error[], log: (line: string) => void): Error[] {
+  for (const e of errors.filter(isMemberDown)) log(`target: ${e.message}`);
+  return errors.filter((e) => !isMemberDown(e));
+}
+
+function oracleRecord(readable: boolean, reason?: string): OracleFile {
+  return { readable, ...(reason === undefined ? {} : { reason }), at: new Date().toISOString() };
+}
+
+/**
+ * The settled final state, or the reason the target could not be read at all
+ * (no region answered): that is evidence about the target. Anything else thrown
+ * is peakdrill's own failure and stays an error.
+ */
+async function targetFinalState(
+  regions: readonly [StoreRegion, StoreRegion],
+  log: (line: string) => void,
+): Promise<FinalState | Error> {
+  try {
+    return await settledState(regions, log);
+  } catch (error) {
+    if (isPeakdrillError(error) && error.code === 'PEAKDRILL_ERR_UNREACHABLE') return error;
+    throw error;
+  }
+}
+
 /** The store applies Kafka scans and replicates asynchronously: read until two reads agree. */
 const SETTLE_MAX_MS = 20_000;
 const SETTLE_EVERY_MS = 1_000;

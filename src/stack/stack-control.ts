@@ -88,7 +88,18 @@ export class StackControl {
     const proc = await spawnSupervised(spec, this.pids);
     // Whoever owns the stack reaps it through its pid file; this process must not wait on it.
     proc.detach();
-    if (spec.ready) await this.waitReady(name, spec.ready, proc);
+    if (!spec.ready) return;
+    try {
+      await this.waitReady(name, spec.ready, proc);
+    } catch (error) {
+      // The harness did its part (the process was started again); what the member does
+      // with it is the target's behaviour, and a checker judges it.
+      throw new PeakdrillError(
+        'PEAKDRILL_ERR_MEMBER_DOWN',
+        `${name} did not come back after its restart: ${(error as Error).message}`,
+        { cause: error, hint: `see ${name}'s log in the run directory (logs/${name}.log)` },
+      );
+    }
   }
 
   private async waitReady(

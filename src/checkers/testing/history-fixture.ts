@@ -87,6 +87,19 @@ export class HistoryFixture {
     return this;
   }
 
+  /** A heal that left a member down (written before the fault's stop, as the schedule does). */
+  healFailed(name: string, atMs: number, message: string, code = 'PEAKDRILL_ERR_MEMBER_DOWN'): this {
+    this.entries.push({
+      type: 'fault',
+      phase: 'heal-failed',
+      fault: name,
+      target: 't',
+      atNs: atMs * MS,
+      error: { code, message },
+    });
+    return this;
+  }
+
   probe(probe: string, region: string | undefined, ok: boolean, atMs: number, value?: unknown): this {
     this.entries.push({
       type: 'probe',
