@@ -9,6 +9,7 @@ import {
   runCheckers,
 } from './checker.ts';
 import { type DriftOptions, driftChecker } from './drift-checker.ts';
+import { type EventStreamOptions, eventStreamChecker } from './event-stream-checker.ts';
 import type { HistoryIndex } from './history-index.ts';
 import { type IdempotencyOptions, idempotencyChecker } from './idempotency-checker.ts';
 import { lostAckChecker } from './lost-ack-checker.ts';
@@ -28,6 +29,7 @@ export interface CheckerSettings {
   readonly drift?: DriftOptions;
   readonly propagation?: PropagationOptions;
   readonly slo?: SloOptions;
+  readonly eventStream?: EventStreamOptions;
 }
 
 export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
@@ -42,6 +44,7 @@ export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
     tenderIntegrityChecker(),
     propagationChecker(settings.propagation),
     sloChecker(settings.slo),
+    eventStreamChecker(settings.eventStream),
   ];
 }
 

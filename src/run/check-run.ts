@@ -11,6 +11,8 @@ import { mergeHistories } from '../history/history-merge.ts';
 import { PeakdrillError } from '../model/errors.ts';
 import { type FinalState, finalStateFileSchema } from '../model/final-state.ts';
 import { validateScenario } from '../model/scenario-schema.ts';
+import { INVENTORY_EVENTS_TOPIC } from '../reference-store/outbox-relay.ts';
+import { readCapturedStream } from '../streams/captured-stream.ts';
 import { checkerSettingsFor } from '../verdict/checker-settings.ts';
 import { buildVerdict, runOutcome } from '../verdict/verdict.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
@@ -95,6 +97,8 @@ export async function checkRunDirectory(
       expectedErrorCodes: BUSINESS_REJECTION_CODES,
     }),
     ...(catalog === undefined ? {} : { oversell: { initialStock: initialStockOf(catalog) } }),
+    // The reference store (today's only target) publishes its ledger; the target seam (issue 11) will say so.
+    eventStream: { capture: readCapturedStream(dir, INVENTORY_EVENTS_TOPIC), targetPublishes: true },
   });
   const outcome = runOutcome(history);
   const verdict = buildVerdict({

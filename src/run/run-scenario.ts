@@ -40,6 +40,7 @@ import type { Verdict } from '../verdict/verdict-schema.ts';
 import { sweepAbandonedStacks } from './abandoned-stacks.ts';
 import { AbortWatch } from './abort-rule.ts';
 import { BUSINESS_REJECTION_CODES, checkRunDirectory, writeJsonAtomically } from './check-run.ts';
+import { type EventCapture, startEventCapture } from './event-capture-phase.ts';
 import { PROBE_PRICE_CENTS, PROBE_STORE, PROPAGATION_PROBE_SKU } from './run-catalog.ts';
 import { type RunInfo, type RunStatus, readRunJson, runFile, runInfoSchema } from './run-directory.ts';
 import { RunTally } from './run-tally.ts';
@@ -269,6 +270,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   const pools = new ProbePools();
   let regions: readonly [StoreRegion, StoreRegion] | undefined;
   let verdict: Verdict | undefined;
+  let eventCapture: EventCapture | undefined;
   /** Never written into a report, whatever a log line or an error message carried. */
   const secrets: string[] = [];
   try {
@@ -342,6 +344,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     const { plan, catalog } = planned;
     if (!worker) {
       await writeJsonAtomically(runFile(runDir, 'catalog'), catalog.catalog);
+      // Before the reset: the seed's ledger entries are published too, and must be in the capture.
+      eventCapture = await startEventCapture(state, runDir, log);
       const primary = await findPrimary(regions);
       const admin = new StoreClient(primary.url, { timeoutMs: 60_000 });
       // A stack that ran before holds its sales: start each run from the same books.
@@ -535,6 +539,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       const finalState = await settledState(regions, log);
       setPhase('reading state');
       await writeJsonAtomically(runFile(runDir, 'state'), finalState);
+      await eventCapture?.stop(lastLedgerId(finalState));
     }
   } catch (error) {
     if (abort.signal.aborted && status !== 'completed') {
@@ -546,6 +551,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   } finally {
     options.signal?.removeEventListener('abort', onOuterAbort);
     await Promise.all(probes.map((p) => p.stop()));
+    await eventCapture?.stop();
     if (nemesis) {
       const errors = await nemesis.healAll().catch((e: Error) => [e]);
       if (errors.length > 0)
@@ -699,6 +705,15 @@ async function settledState(regions: readonly [StoreRegion, StoreRegion], log: (
     }
     print = nextPrint;
   }
+}
+
+/** The last entry of the authoritative ledger: the capture reads on until it has seen it. */
+function lastLedgerId(state: FinalState): number | undefined {
+  let last: number | undefined;
+  // A loop, not Math.max(...): a peak run's ledger is longer than the argument limit.
+  for (const e of state.regions[state.authoritativeRegion]?.ledger ?? [])
+    last = Math.max(last ?? e.seq, e.seq);
+  return last;
 }
 
 /** What moves while the store catches up: ledger, scans and events per region. */
