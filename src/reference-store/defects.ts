@@ -30,7 +30,7 @@ export const DEFECT_DESCRIPTIONS: Readonly<Record<DefectName, string>> = {
   'refund-overflow':
     'returns read returned quantities and tender balances without locking the order, so retried or concurrent refunds pay tenders out beyond what they took',
   'outbox-skip':
-    'the outbox relay publishes through the highest ledger id it sees, passing over ids still held by running transactions: a mutation that commits after a later one was published is never published',
+    'the outbox relay sends at most 100 events of a batch but moves its cursor past the whole batch: after a burst (the seed, a backlog) committed mutations are never published',
 };
 
 /** How long `slow-failover` waits before region b takes over. */

@@ -62,6 +62,6 @@ export async function startEventCapture(
 
 /** The ledger id in an event's JSON, without parsing every message whole. */
 function ledgerIdOf(value: string | null): number {
-  const m = value === null ? null : /"ledgerId":(\d+)/.exec(value);
+  const m = value === null ? null : /"ledgerId"\s*:\s*(\d+)/.exec(value);
   return m === null ? 0 : Number(m[1]);
 }
