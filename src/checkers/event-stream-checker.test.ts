@@ -190,6 +190,12 @@ describe('event stream checker', () => {
     expect(none).toMatchObject({ valid: 'unknown', notApplicable: true });
   });
 
+  it('is unknown, saying why, when the capture file could not be read', () => {
+    const r = check({ captureError: 'streams/inventory-events.ndjson is not a stream capture' });
+    expect(r.valid).toBe('unknown');
+    expect(r.explanation).toMatch(/could not be read: streams/);
+  });
+
   it('is unknown when the ledger was not read', () => {
     const s = finalState({ a: { read: ['orders'], ledger: [] } });
     expect(check({ capture: capture(LEDGER.map(eventOf)) }, s).valid).toBe('unknown');

@@ -17,6 +17,8 @@ export const EVENT_STREAM = 'event-stream';
 export interface EventStreamOptions {
   /** The run's capture of the event topic; undefined when the run directory has none. */
   readonly capture?: CapturedStream | undefined;
+  /** Why the run's capture file could not be read, when it could not (the checker then says unknown). */
+  readonly captureError?: string | undefined;
   /** The target publishes a ledger event stream (the reference store does). Without one: n/a. */
   readonly targetPublishes?: boolean;
   /** How long the publisher may take from a ledger write to the topic (default 5 s). */
@@ -44,6 +46,9 @@ export function eventStreamChecker(options: EventStreamOptions = {}): Checker {
     name: EVENT_STREAM,
     check(_history, state, checkOptions): CheckResult {
       const capture = options.capture;
+      if (options.captureError !== undefined) {
+        return unknown(`the capture of the event stream could not be read: ${options.captureError}`);
+      }
       if (capture === undefined) {
         return options.targetPublishes === true
           ? unknown(

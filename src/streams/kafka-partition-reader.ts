@@ -81,6 +81,8 @@ export class KafkaPartitionReader {
       clientId,
       brokers: [...brokers],
       logLevel: logLevel.NOTHING,
+      // A broker that stops answering must not hold a run's stop for kafkajs's default 30 s.
+      requestTimeout: 5_000,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
     this.cluster = createCluster(kafka);

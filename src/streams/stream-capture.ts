@@ -65,8 +65,17 @@ export class StreamCapture {
       );
     }
     reader.seek(startOffsets);
-    await mkdir(dirname(options.path), { recursive: true });
-    const file = await open(options.path, 'wx');
+    let file: FileHandle;
+    try {
+      await mkdir(dirname(options.path), { recursive: true });
+      // 'wx': a capture never appends to another run's file.
+      file = await open(options.path, 'wx');
+    } catch (error) {
+      await reader.close();
+      throw new Error(`cannot create the capture file ${options.path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
     const capture = new StreamCapture(reader, file, options);
     const header: CaptureHeader = {
       type: 'capture',
