@@ -9,6 +9,7 @@ import {
   runCheckers,
 } from './checker.ts';
 import { type DriftOptions, driftChecker } from './drift-checker.ts';
+import { type EventStreamOptions, eventStreamChecker } from './event-stream-checker.ts';
 import type { HistoryIndex } from './history-index.ts';
 import { type IdempotencyOptions, idempotencyChecker } from './idempotency-checker.ts';
 import { lostAckChecker } from './lost-ack-checker.ts';
@@ -30,6 +31,7 @@ export interface CheckerSettings {
   readonly propagation?: PropagationOptions;
   readonly slo?: SloOptions;
   readonly targetRecovery?: TargetRecoveryOptions;
+  readonly eventStream?: EventStreamOptions;
 }
 
 export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
@@ -45,6 +47,7 @@ export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
     propagationChecker(settings.propagation),
     sloChecker(settings.slo),
     targetRecoveryChecker(settings.targetRecovery),
+    eventStreamChecker(settings.eventStream),
   ];
 }
 

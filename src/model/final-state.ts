@@ -69,6 +69,11 @@ export const finalAvailabilitySchema = z.object({
 export const finalLedgerEntrySchema = z.object({
   /** Application order (increasing); per SKU and store, the order changes took effect. */
   seq: int,
+  /**
+   * When the entry was written (ISO-8601 UTC, the target's clock); absent when the oracle cannot
+   * say. The event-stream checker gives a publisher's latency its due from here.
+   */
+  at: z.string().optional(),
   sku: id,
   store: z.string(),
   delta: int,

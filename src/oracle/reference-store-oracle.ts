@@ -68,6 +68,7 @@ export function toRegionState(store: StoreFinalState, region: string, health?: S
     const offline = e.refType === 'offline-sale';
     const entry: FinalLedgerEntry = {
       seq: e.id,
+      at: e.at,
       sku: e.sku,
       store: e.store,
       delta: e.delta,

@@ -14,6 +14,7 @@ describe('defect switches', () => {
         d.offlineDoubleApply,
         d.refundOverflow,
         d.rejoinCrash,
+        d.outboxSkip,
       ].filter(Boolean).length;
     expect(flags(correct)).toBe(0);
     for (const name of DEFECT_NAMES) {

@@ -11,6 +11,7 @@ export const DEFECT_NAMES = [
   'offline-double-apply',
   'refund-overflow',
   'rejoin-crash',
+  'outbox-skip',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -31,6 +32,8 @@ export const DEFECT_DESCRIPTIONS: Readonly<Record<DefectName, string>> = {
     'returns read returned quantities and tender balances without locking the order, so retried or concurrent refunds pay tenders out beyond what they took',
   'rejoin-crash':
     'a former primary that restarts after the other region took over exits instead of starting fenced, so its region never serves again after a failback',
+  'outbox-skip':
+    'the outbox relay sends at most 100 events of a batch but moves its cursor past the whole batch: after a burst (the seed, a backlog) committed mutations are never published',
 };
 
 /** How long `slow-failover` waits before region b takes over. */
@@ -51,6 +54,7 @@ export class DefectSwitches {
   readonly offlineDoubleApply: boolean;
   readonly refundOverflow: boolean;
   readonly rejoinCrash: boolean;
+  readonly outboxSkip: boolean;
 
   constructor(active: DefectName | undefined) {
     this.active = active;
@@ -62,5 +66,6 @@ export class DefectSwitches {
     this.offlineDoubleApply = active === 'offline-double-apply';
     this.refundOverflow = active === 'refund-overflow';
     this.rejoinCrash = active === 'rejoin-crash';
+    this.outboxSkip = active === 'outbox-skip';
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,54 @@ describe('peakdrill check on a run directory', () => {
   it('without a catalog or availability, cannot say the stock held', async () => {
     const { results } = await checkRunDirectory(await runDir(state), { write: false });
     expect(results.find((r) => r.name === 'oversell')!.valid).toBe('unknown');
+  });
+
+  it('judges the captured event stream in streams/, and says unknown for one it cannot read', async () => {
+    const ledger = [
+      {
+        seq: 1,
+        at: '2026-01-01T00:00:00.000Z',
+        sku: 'A',
+        store: 'S001',
+        delta: 2,
+        reason: 'seed',
+        refType: 'seed',
+        refId: 's',
+      },
+    ];
+    const dir = await runDir({ ...state, regions: { a: { ...state.regions.a, ledger } } });
+    const event = {
+      ledgerId: 1,
+      sku: 'A',
+      store: 'S001',
+      delta: 2,
+      reason: 'seed',
+      refType: 'seed',
+      refId: 's',
+    };
+    const capture = [
+      {
+        type: 'capture',
+        topic: 'inventory-events',
+        startedAt: '2026-01-01T00:00:00Z',
+        startOffsets: { 0: '0' },
+      },
+      { type: 'message', partition: 0, offset: '0', key: 'A', timestamp: '0', value: JSON.stringify(event) },
+      { type: 'end', stoppedAt: '2026-01-01T00:01:00Z', positions: { 0: '1' }, caughtUp: true },
+    ];
+    await mkdir(join(dir, 'streams'));
+    const file = join(dir, 'streams', 'inventory-events.ndjson');
+    await writeFile(file, capture.map((l) => JSON.stringify(l)).join('\n'));
+    const judged = (await checkRunDirectory(dir, { write: false })).results.find(
+      (r) => r.name === 'event-stream',
+    )!;
+    expect(judged).toMatchObject({ valid: true, figures: { published: 1, committed: 1 } });
+    await writeFile(file, 'garbage\n');
+    const unread = (await checkRunDirectory(dir, { write: false })).results.find(
+      (r) => r.name === 'event-stream',
+    )!;
+    expect(unread.valid).toBe('unknown');
+    expect(unread.explanation).toMatch(/could not be read/);
   });
 });
 

@@ -11,6 +11,8 @@ import { mergeHistories } from '../history/history-merge.ts';
 import { PeakdrillError } from '../model/errors.ts';
 import { type FinalState, finalStateFileSchema } from '../model/final-state.ts';
 import { validateScenario } from '../model/scenario-schema.ts';
+import { INVENTORY_EVENTS_TOPIC } from '../reference-store/outbox-relay.ts';
+import { type CapturedStream, readCapturedStream } from '../streams/captured-stream.ts';
 import { checkerSettingsFor } from '../verdict/checker-settings.ts';
 import { buildVerdict, runOutcome } from '../verdict/verdict.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
@@ -104,6 +106,8 @@ export async function checkRunDirectory(
     }),
     ...(catalog === undefined ? {} : { oversell: { initialStock: initialStockOf(catalog) } }),
     ...(stateUnreadable === undefined ? {} : { targetRecovery: { stateUnreadable } }),
+    // The reference store (today's only target) publishes its ledger; the target seam (issue 11) will say so.
+    eventStream: { ...eventCapture(dir), targetPublishes: true },
   });
   const outcome = runOutcome(history);
   const verdict = buildVerdict({
@@ -121,6 +125,15 @@ export async function checkRunDirectory(
   });
   if (options.write !== false) await writeJsonAtomically(runFile(dir, 'verdict'), verdict);
   return { verdict, results, history, state };
+}
+
+/** The run's capture of inventory-events; a file that cannot be read is the checker's unknown, not check's crash. */
+function eventCapture(dir: string): { capture?: CapturedStream; captureError?: string } {
+  try {
+    return { capture: readCapturedStream(dir, INVENTORY_EVENTS_TOPIC) };
+  } catch (error) {
+    return { captureError: (error as Error).message };
+  }
 }
 
 /** The catalog's stock per SKU and store: the oversell checker's initial stock. */

@@ -2,6 +2,7 @@
 // which run proves it catches each seeded defect. A harness is worth the bugs
 // it catches (DESIGN.md, "Detection power"); this table is that claim, cell by
 // cell, and `peakdrill selftest` checks every cell against the real stack.
+import { EVENT_STREAM } from '../checkers/event-stream-checker.ts';
 import { IDEMPOTENCY } from '../checkers/idempotency-checker.ts';
 import { LOST_ACKS } from '../checkers/lost-ack-checker.ts';
 import { OFFLINE_RECONCILIATION } from '../checkers/offline-reconciliation-checker.ts';
@@ -51,6 +52,8 @@ export const DEFECT_CELLS: readonly MatrixCell[] = [
   },
   // A failback that leaves region a unable to serve is a finding about the target.
   { scenario: 'region-failover', defect: 'rejoin-crash', expected: 'fail', checker: TARGET_RECOVERY },
+  // The seed alone is a burst past the relay's chunk; the sale's peaks add more.
+  { scenario: 'flash-sale', defect: 'outbox-skip', expected: 'fail', checker: EVENT_STREAM },
 ];
 
 export function detectionMatrix(): MatrixCell[] {

@@ -40,6 +40,7 @@ import type { Verdict } from '../verdict/verdict-schema.ts';
 import { sweepAbandonedStacks } from './abandoned-stacks.ts';
 import { AbortWatch } from './abort-rule.ts';
 import { BUSINESS_REJECTION_CODES, checkRunDirectory, writeJsonAtomically } from './check-run.ts';
+import { type EventCapture, startEventCapture } from './event-capture-phase.ts';
 import { recordJudgementError } from './judgement-error.ts';
 import { PROBE_PRICE_CENTS, PROBE_STORE, PROPAGATION_PROBE_SKU } from './run-catalog.ts';
 import {
@@ -288,6 +289,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   const pools = new ProbePools();
   let regions: readonly [StoreRegion, StoreRegion] | undefined;
   let verdict: Verdict | undefined;
+  let eventCapture: EventCapture | undefined;
   /** Never written into a report, whatever a log line or an error message carried. */
   const secrets: string[] = [];
   try {
@@ -358,6 +360,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     const { plan, catalog } = planned;
     if (!worker) {
       await writeJsonAtomically(runFile(runDir, 'catalog'), catalog.catalog);
+      // Before the reset: the seed's ledger entries are published too, and must be in the capture.
+      eventCapture = await startEventCapture(state, runDir, log);
       const primary = await findPrimary(regions);
       const admin = new StoreClient(primary.url, { timeoutMs: 60_000 });
       // A stack that ran before holds its sales: start each run from the same books.
@@ -557,6 +561,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       } else {
         await writeJsonAtomically(runFile(runDir, 'state'), finalState);
         await writeJsonAtomically(runFile(runDir, 'oracle'), oracleRecord(true));
+        await eventCapture?.stop(lastLedgerId(finalState));
       }
     }
   } catch (error) {
@@ -569,6 +574,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   } finally {
     options.signal?.removeEventListener('abort', onOuterAbort);
     await Promise.all(probes.map((p) => p.stop()));
+    await eventCapture?.stop();
     if (nemesis) {
       const errors = harnessErrors(await nemesis.healAll().catch((e: Error) => [e]), log);
       if (errors.length > 0)
@@ -758,6 +764,15 @@ async function settledState(regions: readonly [StoreRegion, StoreRegion], log: (
     }
     print = nextPrint;
   }
+}
+
+/** The last entry of the authoritative ledger: the capture reads on until it has seen it. */
+function lastLedgerId(state: FinalState): number | undefined {
+  let last: number | undefined;
+  // A loop, not Math.max(...): a peak run's ledger is longer than the argument limit.
+  for (const e of state.regions[state.authoritativeRegion]?.ledger ?? [])
+    last = Math.max(last ?? e.seq, e.seq);
+  return last;
 }
 
 /** What moves while the store catches up: ledger, scans and events per region. */
