@@ -76,9 +76,9 @@ export class RfidReaderFleet implements DeviceFleet, PlanShaper {
         if (next !== undefined)
           atMs = Math.max(atMs, next.atMs) + drawInt(1, 50, this.seed, 'late', op.source);
       }
-      out.push(atMs === op.atMs ? op : { ...op, atMs });
+      out.push(atMs === op.atMs ? op : held(op, atMs));
       if (draw(this.seed, 'duplicate', op.source) < this.duplicateRate) {
-        out.push({ ...op, atMs: atMs + drawInt(20, 3_000, this.seed, 'duplicate-at', op.source) });
+        out.push(held(op, atMs + drawInt(20, 3_000, this.seed, 'duplicate-at', op.source)));
       }
     }
     return sortByTime(out);
@@ -101,9 +101,23 @@ export class RfidReaderFleet implements DeviceFleet, PlanShaper {
   }
 }
 
-/** The store's scan message; a scan without an id gets one from its device and sequence. */
-export function scanMessage(v: ScanInvokeValue, device: string): unknown {
-  return {
+/**
+ * The op sent at `atMs` instead of its planned time. A cycle count sent later was
+ * still counted when planned: its value says how long it was held, so the count
+ * keeps its snapshot time (sales made while it waited must not be undone).
+ */
+function held(op: ReplayOp, atMs: number): ReplayOp {
+  if (op.f !== OP.scan || (op.value as ScanInvokeValue).kind !== 'cycle-count') return { ...op, atMs };
+  const v = op.value as ScanInvokeValue;
+  return { ...op, atMs, value: { ...v, heldMs: (v.heldMs ?? 0) + (atMs - op.atMs) } };
+}
+
+/**
+ * The store's scan message; a scan without an id gets one from its device and sequence.
+ * A cycle count says when the shelf was counted: `heldMs` before it is sent.
+ */
+export function scanMessage(v: ScanInvokeValue, device: string, nowMs = Date.now()): unknown {
+  const message: Record<string, unknown> = {
     scanId: v.scanId ?? `${device}:${v.kind}:${v.sequence}`,
     kind: v.kind,
     sku: v.sku,
@@ -111,4 +125,6 @@ export function scanMessage(v: ScanInvokeValue, device: string): unknown {
     sequence: v.sequence,
     qty: v.qty,
   };
+  if (v.kind === 'cycle-count') message.countedAt = new Date(nowMs - (v.heldMs ?? 0)).toISOString();
+  return message;
 }

@@ -13,6 +13,7 @@ describe('defect switches', () => {
         d.unorderedScans,
         d.offlineDoubleApply,
         d.refundOverflow,
+        d.countErasesSales,
       ].filter(Boolean).length;
     expect(flags(correct)).toBe(0);
     for (const name of DEFECT_NAMES) {

@@ -10,6 +10,7 @@ export const DEFECT_NAMES = [
   'unordered-scans',
   'offline-double-apply',
   'refund-overflow',
+  'count-erases-sales',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -28,6 +29,8 @@ export const DEFECT_DESCRIPTIONS: Readonly<Record<DefectName, string>> = {
   'offline-double-apply': 'a retried offline batch applies its stock effects again for sales already synced',
   'refund-overflow':
     'returns read returned quantities and tender balances without locking the order, so retried or concurrent refunds pay tenders out beyond what they took',
+  'count-erases-sales':
+    'a cycle count sets stock to the counted level as it is applied, so sales made between the count and its application are undone',
 };
 
 /** How long `slow-failover` waits before region b takes over. */
@@ -47,6 +50,7 @@ export class DefectSwitches {
   readonly unorderedScans: boolean;
   readonly offlineDoubleApply: boolean;
   readonly refundOverflow: boolean;
+  readonly countErasesSales: boolean;
 
   constructor(active: DefectName | undefined) {
     this.active = active;
@@ -57,5 +61,6 @@ export class DefectSwitches {
     this.unorderedScans = active === 'unordered-scans';
     this.offlineDoubleApply = active === 'offline-double-apply';
     this.refundOverflow = active === 'refund-overflow';
+    this.countErasesSales = active === 'count-erases-sales';
   }
 }
