@@ -8,6 +8,7 @@ import {
   defaultCheckOptions,
   runCheckers,
 } from './checker.ts';
+import { type CountIntegrityOptions, countIntegrityChecker } from './count-integrity-checker.ts';
 import { type DriftOptions, driftChecker } from './drift-checker.ts';
 import type { HistoryIndex } from './history-index.ts';
 import { type IdempotencyOptions, idempotencyChecker } from './idempotency-checker.ts';
@@ -28,6 +29,7 @@ export interface CheckerSettings {
   readonly drift?: DriftOptions;
   readonly propagation?: PropagationOptions;
   readonly slo?: SloOptions;
+  readonly countIntegrity?: CountIntegrityOptions;
 }
 
 export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
@@ -40,6 +42,7 @@ export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
     driftChecker(settings.drift),
     offlineReconciliationChecker(),
     tenderIntegrityChecker(),
+    countIntegrityChecker(settings.countIntegrity),
     propagationChecker(settings.propagation),
     sloChecker(settings.slo),
   ];

@@ -84,6 +84,8 @@ export const finalLedgerEntrySchema = z.object({
   sequence: int.optional(),
   /** The entry set stock to a counted level (a cycle count) rather than changing it by `delta`. */
   absolute: z.boolean().default(false),
+  /** When the change was written (ISO 8601, the target's clock); a count is judged against it. */
+  at: z.iso.datetime({ offset: true }).optional(),
 });
 
 export const finalEventSchema = z.object({

@@ -79,6 +79,7 @@ export function toRegionState(store: StoreFinalState, region: string, health?: S
       idempotencyKey: offline ? null : e.idempotencyKey,
       batchId: offline ? e.idempotencyKey : null,
       absolute: e.reason === 'cycle-count',
+      at: e.at,
     };
     const stream = STREAM_OF_REF[e.refType];
     const sequence = stream === undefined ? undefined : sequenceOf.get(`${e.refType}\u0000${e.refId}`);
