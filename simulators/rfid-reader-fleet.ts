@@ -14,7 +14,7 @@ export interface RfidReaderOptions {
   readonly timeoutMs?: number;
   /** Share of messages published twice (default 0.1). */
   readonly duplicateRate?: number;
-  /** Share of messages published after the reader's next one (default 0.02). */
+  /** Share of messages published after the reader's next one for the same SKU (default 0.02). */
   readonly reorderRate?: number;
   /** Share of a reader's burstMs windows held back and flushed at once at the window's end (default 0.1). */
   readonly burstRate?: number;
@@ -52,13 +52,16 @@ export class RfidReaderFleet implements DeviceFleet, PlanShaper {
   async close(): Promise<void> {}
 
   shapePlan(ops: readonly ReplayOp[]): ReplayOp[] {
+    // A late message lands after the reader's next one for the same SKU: only that
+    // overtaking matters to the store (a SKU's scans are ordered by their sequence).
     const nextOf = new Map<ReplayOp, ReplayOp>();
-    const lastOf = new Map<string | number, ReplayOp>();
+    const lastOf = new Map<string, ReplayOp>();
     for (const op of ops) {
       if (!isReaderOp(op)) continue;
-      const prev = lastOf.get(op.process);
+      const key = `${op.process}\u0000${(op.value as { sku?: string }).sku}`;
+      const prev = lastOf.get(key);
       if (prev !== undefined) nextOf.set(prev, op);
-      lastOf.set(op.process, op);
+      lastOf.set(key, op);
     }
     const out: ReplayOp[] = [];
     for (const op of ops) {

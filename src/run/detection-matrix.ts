@@ -2,6 +2,7 @@
 // which run proves it catches each seeded defect. A harness is worth the bugs
 // it catches (DESIGN.md, "Detection power"); this table is that claim, cell by
 // cell, and `peakdrill selftest` checks every cell against the real stack.
+import { COUNT_INTEGRITY } from '../checkers/count-integrity-checker.ts';
 import { IDEMPOTENCY } from '../checkers/idempotency-checker.ts';
 import { LOST_ACKS } from '../checkers/lost-ack-checker.ts';
 import { OFFLINE_RECONCILIATION } from '../checkers/offline-reconciliation-checker.ts';
@@ -48,6 +49,7 @@ export const DEFECT_CELLS: readonly MatrixCell[] = [
     expected: 'fail',
     checker: TENDER_INTEGRITY,
   },
+  { scenario: 'cycle-count', defect: 'count-erases-sales', expected: 'fail', checker: COUNT_INTEGRITY },
 ];
 
 export function detectionMatrix(): MatrixCell[] {
