@@ -6,7 +6,7 @@ import type { FleetContext } from './device-fleet.ts';
 import { KafkaScanPublisher } from './kafka-scan-publisher.ts';
 import { MarketplaceWebhookFleet } from './marketplace-webhook-fleet.ts';
 import { OrderRegistry } from './order-registry.ts';
-import { RfidReaderFleet } from './rfid-reader-fleet.ts';
+import { RfidReaderFleet, scanMessage } from './rfid-reader-fleet.ts';
 import { WebShopperFleet } from './web-shopper-fleet.ts';
 
 const ctx: FleetContext = {
@@ -71,6 +71,26 @@ describe('plan shaping', () => {
       .filter((o) => o.process === 'rfid:S001:reader-1')
       .map((o) => (o.value as ScanInvokeValue).sequence);
     expect(seqs.some((s, i) => i > 0 && s < seqs[i - 1]!)).toBe(true);
+  });
+
+  it('RFID: a count sent later than planned says how long it was held, so it keeps its snapshot time', () => {
+    const shaped = rfid.shapePlan(scans);
+    const plannedAt = new Map(scans.map((s) => [s.source, s.atMs]));
+    let moved = 0;
+    for (const op of shaped) {
+      const v = op.value as ScanInvokeValue;
+      const planned = plannedAt.get(op.source)!;
+      expect(op.atMs - (v.heldMs ?? 0)).toBeCloseTo(planned, 6);
+      if (op.atMs !== planned) moved++;
+    }
+    expect(moved).toBeGreaterThan(40);
+    const count = shaped.find((o) => ((o.value as ScanInvokeValue).heldMs ?? 0) > 0)!;
+    const message = scanMessage(count.value as ScanInvokeValue, 'rfid:S001:reader-1', 10_000_000) as {
+      countedAt: string;
+    };
+    expect(Date.parse(message.countedAt)).toBe(10_000_000 - (count.value as ScanInvokeValue).heldMs!);
+    const receiving = { ...(scans[0]!.value as ScanInvokeValue), kind: 'receiving' as const };
+    expect(scanMessage(receiving, 'scanner:S001:scanner-1')).not.toHaveProperty('countedAt');
   });
 
   it('RFID: each op is shaped on its own, so a shard shapes its ops as the whole plan does', () => {

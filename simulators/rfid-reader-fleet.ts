@@ -14,7 +14,7 @@ export interface RfidReaderOptions {
   readonly timeoutMs?: number;
   /** Share of messages published twice (default 0.1). */
   readonly duplicateRate?: number;
-  /** Share of messages published after the reader's next one (default 0.02). */
+  /** Share of messages published after the reader's next one for the same SKU (default 0.02). */
   readonly reorderRate?: number;
   /** Share of a reader's burstMs windows held back and flushed at once at the window's end (default 0.1). */
   readonly burstRate?: number;
@@ -52,13 +52,16 @@ export class RfidReaderFleet implements DeviceFleet, PlanShaper {
   async close(): Promise<void> {}
 
   shapePlan(ops: readonly ReplayOp[]): ReplayOp[] {
+    // A late message lands after the reader's next one for the same SKU: only that
+    // overtaking matters to the store (a SKU's scans are ordered by their sequence).
     const nextOf = new Map<ReplayOp, ReplayOp>();
-    const lastOf = new Map<string | number, ReplayOp>();
+    const lastOf = new Map<string, ReplayOp>();
     for (const op of ops) {
       if (!isReaderOp(op)) continue;
-      const prev = lastOf.get(op.process);
+      const key = `${op.process}\u0000${(op.value as { sku?: string }).sku}`;
+      const prev = lastOf.get(key);
       if (prev !== undefined) nextOf.set(prev, op);
-      lastOf.set(op.process, op);
+      lastOf.set(key, op);
     }
     const out: ReplayOp[] = [];
     for (const op of ops) {
@@ -76,9 +79,9 @@ export class RfidReaderFleet implements DeviceFleet, PlanShaper {
         if (next !== undefined)
           atMs = Math.max(atMs, next.atMs) + drawInt(1, 50, this.seed, 'late', op.source);
       }
-      out.push(atMs === op.atMs ? op : { ...op, atMs });
+      out.push(atMs === op.atMs ? op : held(op, atMs));
       if (draw(this.seed, 'duplicate', op.source) < this.duplicateRate) {
-        out.push({ ...op, atMs: atMs + drawInt(20, 3_000, this.seed, 'duplicate-at', op.source) });
+        out.push(held(op, atMs + drawInt(20, 3_000, this.seed, 'duplicate-at', op.source)));
       }
     }
     return sortByTime(out);
@@ -101,9 +104,23 @@ export class RfidReaderFleet implements DeviceFleet, PlanShaper {
   }
 }
 
-/** The store's scan message; a scan without an id gets one from its device and sequence. */
-export function scanMessage(v: ScanInvokeValue, device: string): unknown {
-  return {
+/**
+ * The op sent at `atMs` instead of its planned time. A cycle count sent later was
+ * still counted when planned: its value says how long it was held, so the count
+ * keeps its snapshot time (sales made while it waited must not be undone).
+ */
+function held(op: ReplayOp, atMs: number): ReplayOp {
+  if (op.f !== OP.scan || (op.value as ScanInvokeValue).kind !== 'cycle-count') return { ...op, atMs };
+  const v = op.value as ScanInvokeValue;
+  return { ...op, atMs, value: { ...v, heldMs: (v.heldMs ?? 0) + (atMs - op.atMs) } };
+}
+
+/**
+ * The store's scan message; a scan without an id gets one from its device and sequence.
+ * A cycle count says when the shelf was counted: `heldMs` before it is sent.
+ */
+export function scanMessage(v: ScanInvokeValue, device: string, nowMs = Date.now()): unknown {
+  const message: Record<string, unknown> = {
     scanId: v.scanId ?? `${device}:${v.kind}:${v.sequence}`,
     kind: v.kind,
     sku: v.sku,
@@ -111,4 +128,6 @@ export function scanMessage(v: ScanInvokeValue, device: string): unknown {
     sequence: v.sequence,
     qty: v.qty,
   };
+  if (v.kind === 'cycle-count') message.countedAt = new Date(nowMs - (v.heldMs ?? 0)).toISOString();
+  return message;
 }

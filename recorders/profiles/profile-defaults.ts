@@ -238,7 +238,8 @@ export const PROFILE_DEFAULTS = {
     startTime: '2025-09-02T11:00:00.000Z',
     webOrdersPerSecond: 0.5,
     lanesPerStore: 4,
-    laneUtilisation: 0.2,
+    // Counts run while the store trades, so sales land on shelves being counted. Assumption.
+    laneUtilisation: 0.6,
     readersPerStore: 2,
     sessionsPerReader: 2,
     // SKUs (one department) per sweep: ~150 SKUs x 8+ units = 1,200+ tags. Assumption.

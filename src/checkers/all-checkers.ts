@@ -8,6 +8,7 @@ import {
   defaultCheckOptions,
   runCheckers,
 } from './checker.ts';
+import { type CountIntegrityOptions, countIntegrityChecker } from './count-integrity-checker.ts';
 import { type DriftOptions, driftChecker } from './drift-checker.ts';
 import { type EventStreamOptions, eventStreamChecker } from './event-stream-checker.ts';
 import type { HistoryIndex } from './history-index.ts';
@@ -32,6 +33,7 @@ export interface CheckerSettings {
   readonly slo?: SloOptions;
   readonly targetRecovery?: TargetRecoveryOptions;
   readonly eventStream?: EventStreamOptions;
+  readonly countIntegrity?: CountIntegrityOptions;
 }
 
 export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
@@ -44,6 +46,7 @@ export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
     driftChecker(settings.drift),
     offlineReconciliationChecker(),
     tenderIntegrityChecker(),
+    countIntegrityChecker(settings.countIntegrity),
     propagationChecker(settings.propagation),
     sloChecker(settings.slo),
     targetRecoveryChecker(settings.targetRecovery),

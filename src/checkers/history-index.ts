@@ -12,6 +12,8 @@ import {
   applyOfflineSyncOk,
   type CheckoutFact,
   type CheckoutInvokeFacts,
+  type CycleCountFact,
+  type CycleCountInvokeFacts,
   type FactStatus,
   type OfflineSaleFact,
   type OfflineSyncFact,
@@ -19,6 +21,7 @@ import {
   type ReturnInvokeFacts,
   readCheckoutInvoke,
   readCheckoutOk,
+  readCycleCountInvoke,
   readOfflineSyncInvoke,
   readPropagation,
   readReturnInvoke,
@@ -105,6 +108,8 @@ export interface HistoryIndex {
   readonly returns: readonly ReturnFact[];
   readonly offlineSyncs: readonly OfflineSyncFact[];
   readonly webhooks: readonly WebhookFact[];
+  /** Cycle counts sent (scans of kind cycle-count), ok or maybe. */
+  readonly cycleCounts: readonly CycleCountFact[];
   /** Ops of a known function whose value lacked what a checker needs, per function. */
   readonly unreadable: ReadonlyMap<string, number>;
   readonly unreadableOps: readonly string[];
@@ -116,7 +121,12 @@ export interface HistoryIndex {
 const EMPTY_OPS = new Int32Array(0);
 const MAX_UNREADABLE_IDS = 20;
 
-type PendingFacts = CheckoutInvokeFacts | ReturnInvokeFacts | WebhookInvokeFacts | OfflineSyncFact;
+type PendingFacts =
+  | CheckoutInvokeFacts
+  | ReturnInvokeFacts
+  | WebhookInvokeFacts
+  | OfflineSyncFact
+  | CycleCountInvokeFacts;
 /** Marks an op of a known function whose request could not be read; it matters only if it ends `ok`. */
 const UNREADABLE = Symbol('unreadable');
 
@@ -188,6 +198,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
   private readonly returns: ReturnFact[] = [];
   private readonly offlineSyncs: OfflineSyncFact[] = [];
   private readonly webhooks: WebhookFact[] = [];
+  private readonly cycleCounts: CycleCountFact[] = [];
   private readonly unreadable = new Map<string, number>();
   private readonly unreadableOps: string[] = [];
   private orphanCompletions = 0;
@@ -198,6 +209,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
   private readonly fExchange: number;
   private readonly fOfflineSync: number;
   private readonly fWebhook: number;
+  private readonly fScan: number;
   private readonly lineReader: OpLineReader;
 
   constructor() {
@@ -207,6 +219,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     this.fExchange = this.fs.id(OP.exchange);
     this.fOfflineSync = this.fs.id(OP.offlineSync);
     this.fWebhook = this.fs.id(OP.webhook);
+    this.fScan = this.fs.id(OP.scan);
     // By function id, what the fact readers read of an invoke's request and of an ok's
     // answer; fail and info values are never read.
     const P = VALUE_PROJECTIONS;
@@ -220,6 +233,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     oks[this.fWebhook] = P.webhookOk;
     invokes[this.fOfflineSync] = P.offlineSyncInvoke;
     oks[this.fOfflineSync] = P.offlineSyncOk;
+    invokes[this.fScan] = P.scanInvoke;
     this.lineReader = new OpLineReader(this.ops, this.fs, this.codes, (type, f) =>
       type === LINE_INVOKE ? invokes[f] : type === LINE_OK ? oks[f] : undefined,
     );
@@ -315,6 +329,11 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     else if (fi === this.fOfflineSync) {
       const read = readOfflineSyncInvoke(value);
       facts = read && { op: i, status: 'maybe', batchId: read.batchId, sales: read.sales };
+    } else if (fi === this.fScan) {
+      // Only cycle counts carry facts; receiving and adjustments are read from the ledger.
+      const read = readCycleCountInvoke(value);
+      if (read === null) known = false;
+      else facts = read;
     } else known = false;
     // One slot per op, pushed in order, so the array stays dense.
     this.pendingFacts.push(facts ?? (known ? UNREADABLE : undefined));
@@ -402,6 +421,8 @@ export class HistoryIndexBuilder implements HistoryReadSink {
         this.noteUnreadable(OP.offlineSync, i);
       }
       this.offlineSyncs.push({ op: i, status, batchId: f.batchId, sales: f.sales });
+    } else if (fi === this.fScan) {
+      this.cycleCounts.push({ op: i, status, ...(facts as CycleCountInvokeFacts) });
     }
   }
 
@@ -513,6 +534,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
       returns: this.returns,
       offlineSyncs: this.offlineSyncs,
       webhooks: this.webhooks,
+      cycleCounts: this.cycleCounts,
       unreadable: this.unreadable,
       unreadableOps: this.unreadableOps,
       orphanCompletions: this.orphanCompletions,

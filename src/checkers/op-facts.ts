@@ -75,6 +75,18 @@ export interface WebhookFact {
   readonly outcome: string | undefined;
 }
 
+export interface CycleCountFact {
+  readonly op: number;
+  readonly status: FactStatus;
+  readonly scanId: string;
+  readonly sku: string;
+  readonly store: string;
+  /** Units counted. */
+  readonly qty: number;
+  /** How long the reader held the count before sending it: counted at the send minus this. */
+  readonly heldMs: number;
+}
+
 type Obj = Record<string, unknown>;
 
 export function asObj(v: unknown): Obj | undefined {
@@ -248,6 +260,22 @@ export function readWebhookOk(value: unknown): string | undefined {
   return str(asObj(value)?.outcome);
 }
 
+export type CycleCountInvokeFacts = Omit<CycleCountFact, 'op' | 'status'>;
+/** A cycle count's request; null for another kind of scan (nothing to read), undefined when unreadable. */
+export function readCycleCountInvoke(value: unknown): CycleCountInvokeFacts | null | undefined {
+  const v = asObj(value);
+  const kind = str(v?.kind);
+  if (kind !== undefined && kind !== 'cycle-count') return null;
+  const scanId = str(v?.scanId);
+  const sku = str(v?.sku);
+  const store = str(v?.store);
+  const qty = num(v?.qty);
+  if (kind === undefined || scanId === undefined || sku === undefined || store === undefined)
+    return undefined;
+  if (qty === undefined) return undefined;
+  return { scanId, sku, store, qty, heldMs: Math.max(0, num(v?.heldMs) ?? 0) };
+}
+
 export interface PropagationSample {
   readonly writtenNs: number;
   readonly visibleNs: number | undefined;
@@ -273,6 +301,14 @@ export const VALUE_PROJECTIONS = {
   }),
   webhookInvoke: compileProjection({ eventId: true, sku: true, sequence: true, absolute: true }),
   webhookOk: compileProjection({ outcome: true }),
+  scanInvoke: compileProjection({
+    kind: true,
+    scanId: true,
+    sku: true,
+    store: true,
+    qty: true,
+    heldMs: true,
+  }),
   offlineSyncInvoke: compileProjection({
     batchId: true,
     sales: [

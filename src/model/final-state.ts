@@ -71,7 +71,8 @@ export const finalLedgerEntrySchema = z.object({
   seq: int,
   /**
    * When the entry was written (ISO-8601 UTC, the target's clock); absent when the oracle cannot
-   * say. The event-stream checker gives a publisher's latency its due from here.
+   * say. The event-stream checker gives a publisher's latency its due from here, and the
+   * count-integrity checker places each count against it.
    */
   at: z.string().optional(),
   sku: id,

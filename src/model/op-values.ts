@@ -155,6 +155,11 @@ export const scanInvokeSchema = z.object({
   kind: z.enum(SCAN_KINDS),
   /** Counted units (cycle-count), received units, or a signed adjustment. */
   qty: z.int(),
+  /**
+   * Cycle count: how long the reader held the count before sending it (a lost link, a
+   * batch flush). The shelf was counted this long before the send; absent = at the send.
+   */
+  heldMs: z.number().min(0).optional(),
 });
 export const scanOkSchema = z.object({ partition: z.int().optional(), offset: z.string().optional() });
 export type ScanInvokeValue = z.infer<typeof scanInvokeSchema>;

@@ -119,7 +119,7 @@ const fleetsSchema = z.strictObject({
     .strictObject({
       readersPerStore: z.number().int().min(1),
       duplicateRate: z.number().min(0).max(1).default(0.1),
-      /** Share of a reader's messages sent after its next one. */
+      /** Share of a reader's messages sent after its next one for the same SKU. */
       reorderRate: z.number().min(0).max(1).default(0.02),
     })
     .optional(),

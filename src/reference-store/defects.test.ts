@@ -15,6 +15,7 @@ describe('defect switches', () => {
         d.refundOverflow,
         d.rejoinCrash,
         d.outboxSkip,
+        d.countErasesSales,
       ].filter(Boolean).length;
     expect(flags(correct)).toBe(0);
     for (const name of DEFECT_NAMES) {

@@ -12,6 +12,7 @@ export const DEFECT_NAMES = [
   'refund-overflow',
   'rejoin-crash',
   'outbox-skip',
+  'count-erases-sales',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -34,6 +35,8 @@ export const DEFECT_DESCRIPTIONS: Readonly<Record<DefectName, string>> = {
     'a former primary that restarts after the other region took over exits instead of starting fenced, so its region never serves again after a failback',
   'outbox-skip':
     'the outbox relay sends at most 100 events of a batch but moves its cursor past the whole batch: after a burst (the seed, a backlog) committed mutations are never published',
+  'count-erases-sales':
+    'a cycle count sets stock to the counted level as it is applied, so sales made between the count and its application are undone',
 };
 
 /** How long `slow-failover` waits before region b takes over. */
@@ -55,6 +58,7 @@ export class DefectSwitches {
   readonly refundOverflow: boolean;
   readonly rejoinCrash: boolean;
   readonly outboxSkip: boolean;
+  readonly countErasesSales: boolean;
 
   constructor(active: DefectName | undefined) {
     this.active = active;
@@ -67,5 +71,6 @@ export class DefectSwitches {
     this.refundOverflow = active === 'refund-overflow';
     this.rejoinCrash = active === 'rejoin-crash';
     this.outboxSkip = active === 'outbox-skip';
+    this.countErasesSales = active === 'count-erases-sales';
   }
 }

@@ -149,5 +149,11 @@ describe('webhook and scan events', () => {
     expect(scanEvent.safeParse({ ...scan, qty: -1 }).success).toBe(false);
     expect(scanEvent.safeParse({ ...scan, kind: 'receiving', qty: 0 }).success).toBe(false);
     expect(scanEvent.safeParse({ ...scan, kind: 'adjustment', qty: -4 }).success).toBe(true);
+    expect(scanEvent.safeParse({ ...scan, countedAt: '2025-09-02T11:00:00.000Z' }).success).toBe(true);
+    expect(scanEvent.safeParse({ ...scan, countedAt: 'yesterday' }).success).toBe(false);
+    expect(
+      scanEvent.safeParse({ ...scan, kind: 'receiving', qty: 2, countedAt: '2025-09-02T11:00:00.000Z' })
+        .success,
+    ).toBe(false);
   });
 });

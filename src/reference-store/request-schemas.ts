@@ -148,10 +148,17 @@ export const scanEvent = z
     sequence: z.number().int().positive(),
     /** Counted units (cycle-count, ≥ 0), received units (> 0) or a signed adjustment (≠ 0). */
     qty: z.number().int().min(-1_000_000).max(1_000_000),
+    /**
+     * Cycle count only: when the shelf was counted. Movements after it are kept on top
+     * of the count; without it the count is taken as of its application (an absolute set).
+     */
+    countedAt: timestamp.optional(),
   })
   .superRefine((v, ctx) => {
     const ok = v.kind === 'cycle-count' ? v.qty >= 0 : v.kind === 'receiving' ? v.qty > 0 : v.qty !== 0;
     if (!ok) ctx.addIssue({ code: 'custom', path: ['qty'], message: `out of range for ${v.kind}` });
+    if (v.countedAt !== undefined && v.kind !== 'cycle-count')
+      ctx.addIssue({ code: 'custom', path: ['countedAt'], message: 'only a cycle-count has a countedAt' });
   });
 export type ScanEvent = z.infer<typeof scanEvent>;
 

@@ -1,6 +1,7 @@
 // Applies one scan event (RFID cycle count, receiving, barcode adjustment) in a
 // transaction: deduplicated by scan id and ordered per SKU and store by
-// sequence, so a late cycle count never overwrites newer stock.
+// sequence, so a late cycle count never overwrites newer stock. A cycle count
+// sets the level as of when it was counted: movements since are kept on top.
 import type pg from 'pg';
 import { appendLedger } from './ledger-repository.ts';
 import type { ScanEvent } from './request-schemas.ts';
@@ -91,12 +92,49 @@ export async function applyScan(
   });
 }
 
+/**
+ * The level a cycle count leaves: what was counted plus what moved after it was
+ * counted (sales −, returns +), at least zero (a count that missed tags can fall
+ * below the sales made since). Pure.
+ */
+export function levelAfterCount(counted: number, movedSinceCount: number): number {
+  return Math.max(0, counted + movedSinceCount);
+}
+
+/**
+ * Net units that moved on one SKU and store after `countedAt`, by the ledger.
+ * Left out: counts and seeds (they set a level, they do not move units) and other
+ * scans (a receiving or adjustment ordered before the count by sequence is already
+ * on the counted shelf, and one ordered after it makes the count stale). An offline
+ * sale moved its units when it was sold, not when its batch was synced.
+ * Run under the stock row lock, so every movement of this SKU and store is committed.
+ */
+export const MOVED_SINCE_COUNT_SQL = `
+SELECT coalesce(sum(l.delta), 0)::int AS moved
+FROM ledger l
+LEFT JOIN offline_sales o ON l.ref_type = 'offline-sale' AND o.sale_id = l.ref_id
+WHERE l.sku = $1 AND l.store = $2 AND l.at > $3::timestamptz
+  AND l.ref_type NOT IN ('scan', 'seed')
+  AND coalesce(o.sold_at, l.at) > $3::timestamptz`;
+
+async function countedLevel(client: pg.ClientBase, ctx: StoreContext, scan: ScanEvent): Promise<number> {
+  // `count-erases-sales` sets the counted level as it is applied, undoing sales made since the count.
+  // A count without countedAt says nothing of when it was taken: as of now is all it can mean.
+  if (ctx.defects.countErasesSales || scan.countedAt === undefined) return scan.qty;
+  const moved = await client.query<{ moved: number }>({
+    name: 'scan-moved-since-count',
+    text: MOVED_SINCE_COUNT_SQL,
+    values: [scan.sku, scan.store, scan.countedAt],
+  });
+  return levelAfterCount(scan.qty, moved.rows[0]!.moved);
+}
+
 async function applyToStock(client: pg.ClientBase, ctx: StoreContext, scan: ScanEvent): Promise<number> {
   const before = (await lockStock(client, scan.store, [scan.sku])).get(scan.sku)!;
   // Adjustments clamp at zero: a shelf cannot hold fewer than no units.
   const after =
     scan.kind === 'cycle-count'
-      ? scan.qty
+      ? await countedLevel(client, ctx, scan)
       : scan.kind === 'receiving'
         ? before + scan.qty
         : Math.max(0, before + scan.qty);

@@ -246,6 +246,16 @@ CREATE TABLE scan_sequences (
 );
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- A cycle count sums the ledger rows written after it was counted (scan-repository.ts).
+-- The ledger is appended in time order, so a BRIN on at finds the recent blocks for a
+-- few pages of index, and a sale's insert pays almost nothing for it (a B-tree would
+-- cost every sale an index write).
+CREATE INDEX ledger_at_brin ON ledger USING brin (at);
+`,
+  },
 ];
 
 /** Tables emptied by POST /admin/reset (TRUNCATE … CASCADE; ledger_publication is rewound, not emptied). */

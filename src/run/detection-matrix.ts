@@ -2,6 +2,8 @@
 // which run proves it catches each seeded defect. A harness is worth the bugs
 // it catches (DESIGN.md, "Detection power"); this table is that claim, cell by
 // cell, and `peakdrill selftest` checks every cell against the real stack.
+
+import { COUNT_INTEGRITY } from '../checkers/count-integrity-checker.ts';
 import { EVENT_STREAM } from '../checkers/event-stream-checker.ts';
 import { IDEMPOTENCY } from '../checkers/idempotency-checker.ts';
 import { LOST_ACKS } from '../checkers/lost-ack-checker.ts';
@@ -54,6 +56,7 @@ export const DEFECT_CELLS: readonly MatrixCell[] = [
   { scenario: 'region-failover', defect: 'rejoin-crash', expected: 'fail', checker: TARGET_RECOVERY },
   // The seed alone is a burst past the relay's chunk; the sale's peaks add more.
   { scenario: 'flash-sale', defect: 'outbox-skip', expected: 'fail', checker: EVENT_STREAM },
+  { scenario: 'cycle-count', defect: 'count-erases-sales', expected: 'fail', checker: COUNT_INTEGRITY },
 ];
 
 export function detectionMatrix(): MatrixCell[] {

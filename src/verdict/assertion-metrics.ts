@@ -36,6 +36,7 @@ export const NAMED_FIGURES: Readonly<Record<string, MetricRef>> = {
   refund_over_tender: { checker: 'tender-integrity', figure: 'overRefunds' },
   refund_over_tender_cents: { checker: 'tender-integrity', figure: 'overRefundCents' },
   duplicate_refunds: { checker: 'tender-integrity', figure: 'duplicateRefunds' },
+  erased_sale_units: { checker: 'count-integrity', figure: 'erasedUnits' },
 };
 
 /** Trend series with aggregates: the propagation probe, and SLO series per op function. */
