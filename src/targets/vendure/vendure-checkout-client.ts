@@ -82,7 +82,7 @@ export class VendureCheckoutClient {
     const paid = await this.step(session, 'addPaymentToOrder', {
       input: { method: this.shop.paymentMethodCode, metadata: {} },
     });
-    return 'result' in paid ? placedOrUnknown(paid.result) : paid;
+    return 'result' in paid ? paymentCompletion(paid.result) : paid;
   }
 
   async close(): Promise<void> {
@@ -100,7 +100,7 @@ export class VendureCheckoutClient {
       variables,
       session,
     );
-    return classify(step, outcome);
+    return classifyStep(step, outcome);
   }
 
   private addressOf(guest: { firstName: string; lastName: string }) {
@@ -114,7 +114,11 @@ export class VendureCheckoutClient {
   }
 }
 
-function classify(step: ShopStep, outcome: GraphqlOutcome<{ result: ShopResult | null }>): StepAnswer {
+/** A step's outcome: the Order (continue) or how the checkout ended. Exported for its unit test. */
+export function classifyStep(
+  step: ShopStep,
+  outcome: GraphqlOutcome<{ result: ShopResult | null }>,
+): StepAnswer {
   const payment = step === 'addPaymentToOrder';
   if (outcome.kind === 'not-sent') return { type: 'fail', value: { step }, error: outcome.error };
   if (outcome.kind === 'unknown') {
@@ -138,7 +142,8 @@ function classify(step: ShopStep, outcome: GraphqlOutcome<{ result: ShopResult |
   return { result };
 }
 
-function placedOrUnknown(order: ShopResult): Completion {
+/** The Order addPaymentToOrder answered with: ok when placed, else info (it should not happen). */
+export function paymentCompletion(order: ShopResult): Completion {
   if (!PLACED_STATES.has(order.state ?? '')) {
     return {
       type: 'info',
