@@ -100,7 +100,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const KNOWN_OPTIONS = new Set(
   `help h version json speed seed stack stack-dir engine out shard run-id defect history open only target param
   for dir replication store toxiproxy-port profile duration stores skus start-time gzip catalog skip-invalid
-  parallelism base-url`.split(/\s+/),
+  parallelism base-url vendure`.split(/\s+/),
 );
 /** An option no command declares (not a `--no-x` negation, which yargs accepts for booleans). */
 const unknownOption = fc

@@ -12,6 +12,8 @@ export interface CachePaths {
   readonly k6Binary: string;
   readonly postgresNpm: string;
   readonly downloads: string;
+  /** An npm prefix holding @vendure/core and its companions (node_modules/ inside). */
+  readonly vendure: string;
 }
 
 export function cachePaths(env: NodeJS.ProcessEnv = process.env): CachePaths {
@@ -23,5 +25,6 @@ export function cachePaths(env: NodeJS.ProcessEnv = process.env): CachePaths {
     k6Binary: join(root, 'k6', TOOLCHAIN.k6.version, 'k6'),
     postgresNpm: join(root, 'postgres-npm', TOOLCHAIN.postgres.npmVersion),
     downloads: join(root, 'downloads'),
+    vendure: join(root, 'vendure', TOOLCHAIN.vendure.version),
   };
 }

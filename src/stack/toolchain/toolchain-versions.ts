@@ -16,6 +16,13 @@ const toolchainSchema = z.object({
   kafka: z.object({ version: z.string(), scala: z.string(), slf4jBackend: z.string() }),
   toxiproxy: z.object({ version: z.string(), goModule: z.string() }),
   k6: z.object({ version: z.string(), goModule: z.string() }),
+  /** A third-party target, installed on first use (or `setup --vendure`), never a project dependency. */
+  vendure: z.object({
+    version: z.string(),
+    npmPackage: z.string(),
+    /** Packages it needs beside it to boot (the PostgreSQL driver it loads by name), pinned too. */
+    companions: z.record(z.string(), z.string()),
+  }),
 });
 
 export type Toolchain = z.infer<typeof toolchainSchema>;
