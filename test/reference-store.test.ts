@@ -600,4 +600,67 @@ describe('reference store (correct) on the local stack', () => {
       await standby.close();
     }
   });
+
+  it('a relay taking over after a lost cursor update publishes nothing twice (it resumes from the topic)', async () => {
+    await api.seed([{ sku: 'RESUME-1', priceCents: 300, stock: { [STORE]: 100 } }]);
+    await Promise.all(Array.from({ length: 30 }, () => api.checkout(sale('RESUME-1', 1, 300), key())));
+    await until(
+      async () => ((await api.state()).ledger.every((e) => e.published) ? true : undefined),
+      20_000,
+      'the relay to catch up',
+    );
+    await store.close();
+    // What a primary lost between send and cursor update leaves behind: the cursor 20 entries short.
+    const client = new pg.Client(stack.postgres('postgres-a'));
+    await client.connect();
+    try {
+      await client.query(
+        "UPDATE ledger_publication SET published_through = published_through - 20 WHERE topic = 'inventory-events'",
+      );
+    } finally {
+      await client.end();
+    }
+    store = await startStore(
+      storeConfig({
+        region: 'a',
+        pgUrl: postgresUrl(stack.postgres('postgres-a', 'proxy')),
+        kafkaBrokers: stack.kafkaBrokers,
+        logLevel: 'error',
+      }),
+    );
+    api = new StoreClient(store.url);
+    const ledger = (
+      await until(
+        async () => {
+          const st = await api.state();
+          return st.ledger.every((e) => e.published) ? st : undefined;
+        },
+        20_000,
+        'the new relay to move the cursor back to the end',
+      )
+    ).ledger;
+    const seen = new Map<number, number>();
+    const consumer = kafkaClient(stack.kafkaBrokers, 'resume-test').consumer({
+      groupId: `resume-${randomUUID()}`,
+    });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: 'inventory-events', fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const e = JSON.parse(message.value!.toString()) as { ledgerId: number };
+          seen.set(e.ledgerId, (seen.get(e.ledgerId) ?? 0) + 1);
+        },
+      });
+      await until(
+        async () => (ledger.every((e) => seen.has(e.id)) ? true : undefined),
+        30_000,
+        'every event',
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await consumer.disconnect();
+    }
+    expect([...seen].filter(([, n]) => n > 1)).toEqual([]);
+  });
 });

@@ -1,8 +1,11 @@
 // Publishes the ledger (the store's transactional outbox) to `inventory-events`
-// in strict ledger-id order, from a cursor kept in ledger_publication. At-least-once:
-// a crash between send and cursor update re-sends; consumers dedupe by ledgerId.
+// in strict ledger-id order, from a cursor kept in ledger_publication. A crash between
+// send and cursor update would re-send the batch: on taking over, the relay first reads
+// what the topic already holds (published-tail.ts) and skips it, so each entry is
+// published once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { type PublishedTail, readPublishedTail } from './published-tail.ts';
 import type { StoreContext } from './store-context.ts';
 
 export const INVENTORY_EVENTS_TOPIC = 'inventory-events';
@@ -22,6 +25,8 @@ export interface InventoryEvent {
   readonly refType: string;
   readonly refId: string;
   readonly region: string;
+  /** The ledger's generation (a reset starts a new one): tells this run's events from older ones. */
+  readonly generation: number;
 }
 
 /**
@@ -68,7 +73,7 @@ e AS (
   SELECT l.id, l.sku, json_build_object('ledgerId', l.id,
            'at', to_char(l.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'sku', l.sku, 'store', l.store,
            'delta', l.delta, 'onHandAfter', l.on_hand_after, 'reason', l.reason, 'refType', l.ref_type,
-           'refId', l.ref_id, 'region', l.region)::text AS value
+           'refId', l.ref_id, 'region', l.region, 'generation', (SELECT generation FROM c))::text AS value
   FROM ledger l WHERE l.id > (SELECT published_through FROM c) ORDER BY l.id LIMIT $2
 )
 SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin,
@@ -94,10 +99,19 @@ export class OutboxRelay {
   private generation: number | undefined;
   private loop: Promise<void> | undefined;
   private connected = false;
+  private readonly brokers: readonly string[];
+  /** What the topic held when this relay took over, until the cursor has passed it. */
+  private tail: PublishedTail | undefined;
+  private tailRead = false;
   published = 0;
 
-  constructor(ctx: StoreContext, kafka: Kafka, options: { batchSize?: number; idleMs?: number } = {}) {
+  constructor(
+    ctx: StoreContext,
+    kafka: Kafka,
+    options: { batchSize?: number; idleMs?: number; brokers?: readonly string[] } = {},
+  ) {
     this.ctx = ctx;
+    this.brokers = options.brokers ?? [];
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -159,9 +173,18 @@ export class OutboxRelay {
     }>({ name: 'relay-read', text: READ_SQL, values: [INVENTORY_EVENTS_TOPIC, this.batchSize] });
     const { xmin, xmax, generation, cursor, ids, skus, events } = read.rows[0]!;
     if (generation !== this.generation) {
-      // A reset rewound the ledger: gaps seen before it mean nothing now.
+      // A reset rewound the ledger: gaps seen before it mean nothing now, and neither does
+      // a tail read for the old generation (this relay publishes all of the new one itself).
       this.gaps.clear();
+      if (this.generation !== undefined) {
+        this.tail = undefined;
+        this.tailRead = true;
+      }
       this.generation = generation;
+    }
+    if (!this.tailRead && this.brokers.length > 0) {
+      this.tail = await readPublishedTail(this.brokers, INVENTORY_EVENTS_TOPIC, generation);
+      this.tailRead = true;
     }
     const run = publishableThrough(
       cursor,
@@ -173,11 +196,9 @@ export class OutboxRelay {
     if (run.count > 0) {
       // `outbox-skip` sends only the first chunk of a large batch, yet the cursor below moves past all of it.
       const sent = this.ctx.defects.outboxSkip ? Math.min(run.count, OUTBOX_SKIP_CHUNK) : run.count;
-      await this.producer.send({
-        topic: INVENTORY_EVENTS_TOPIC,
-        acks: -1,
-        messages: events.slice(0, sent).map((value, i) => ({ key: skus[i]!, value })),
-      });
+      const messages = this.notYetPublished(ids, skus, events, sent, generation);
+      if (messages.length > 0)
+        await this.producer.send({ topic: INVENTORY_EVENTS_TOPIC, acks: -1, messages });
     }
     await this.ctx.pool.query({
       name: 'relay-advance',
@@ -185,6 +206,35 @@ export class OutboxRelay {
       values: [INVENTORY_EVENTS_TOPIC, generation, cursor, run.through],
     });
     this.published += run.count;
+    if (this.tail !== undefined && run.through >= Math.max(...this.tail.lastId.values(), 0))
+      this.tail = undefined;
     return run.count;
+  }
+
+  /** The batch's first `count` events, less those the topic already held when this relay took over. */
+  private notYetPublished(
+    ids: readonly string[],
+    skus: readonly string[],
+    events: readonly string[],
+    count: number,
+    generation: number,
+  ): { key: string; value: string }[] {
+    const tail = this.tail;
+    const out: { key: string; value: string }[] = [];
+    let skipped = 0;
+    for (let i = 0; i < count; i++) {
+      const key = skus[i]!;
+      if (tail !== undefined && Number(ids[i]) <= (tail.lastId.get(tail.partitionOf(key)) ?? 0)) {
+        skipped++;
+        continue;
+      }
+      out.push({ key, value: events[i]! });
+    }
+    if (skipped > 0)
+      this.ctx.log.info(
+        { skipped, generation },
+        'outbox relay: skipped events the previous primary published',
+      );
+    return out;
   }
 }

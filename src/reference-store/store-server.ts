@@ -56,11 +56,13 @@ async function waitForDatabase(pool: pg.Pool, timeoutMs: number): Promise<{ inRe
 class KafkaWorkers {
   private readonly ctx: StoreContext;
   private readonly kafka: Kafka | undefined;
+  private readonly brokers: readonly string[];
   private relay: OutboxRelay | undefined;
   private consumer: ScanConsumer | undefined;
 
   constructor(ctx: StoreContext, brokers: readonly string[]) {
     this.ctx = ctx;
+    this.brokers = brokers;
     this.kafka =
       brokers.length === 0
         ? undefined
@@ -74,7 +76,7 @@ class KafkaWorkers {
 
   start(): void {
     if (!this.kafka || this.relay) return;
-    this.relay = new OutboxRelay(this.ctx, this.kafka);
+    this.relay = new OutboxRelay(this.ctx, this.kafka, { brokers: this.brokers });
     this.consumer = new ScanConsumer(this.ctx, this.kafka);
     this.relay.start();
     this.consumer.start();
