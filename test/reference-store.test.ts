@@ -25,6 +25,13 @@ const sale = (sku: string, qty: number, priceCents: number, extra: Record<string
   ...extra,
 });
 
+interface InventoryMessage {
+  readonly partition: number;
+  readonly ledgerId: number;
+  readonly sku: string;
+  readonly key: string | undefined;
+}
+
 /** Stock equals the sum of the ledger, for every SKU and store: nothing changed stock off the books. */
 function expectBooksBalance(state: StoreFinalState): void {
   const sums = new Map<string, number>();
@@ -71,6 +78,43 @@ describe('reference store (correct) on the local stack', () => {
     await store?.close();
     await stack?.stop();
   });
+
+  /** The ledger once the relay has published all of it. */
+  async function publishedLedger() {
+    const state = await until(
+      async () => {
+        const s = await api.state();
+        return s.ledger.every((e) => e.published) ? s : undefined;
+      },
+      20_000,
+      'the relay to publish the whole ledger',
+    );
+    return state.ledger;
+  }
+
+  /** Every inventory event on the topic, read from the start until `enough` says so. */
+  async function readInventoryEvents(enough: (seen: readonly InventoryMessage[]) => boolean) {
+    const consumer = kafkaClient(stack.kafkaBrokers, 'outbox-test').consumer({
+      groupId: `outbox-test-${randomUUID()}`,
+    });
+    const seen: InventoryMessage[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: 'inventory-events', fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message, partition }) => {
+          const e = JSON.parse(message.value!.toString()) as { ledgerId: number; sku: string };
+          seen.push({ partition, ledgerId: e.ledgerId, sku: e.sku, key: message.key?.toString() });
+        },
+      });
+      await until(async () => (enough(seen) ? true : undefined), 30_000, 'the inventory events');
+      // Anything published twice arrives right behind the first copy.
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await consumer.disconnect();
+    }
+    return seen;
+  }
 
   it('reports region, role and readiness on /health', async () => {
     const health = await api.health();
@@ -378,38 +422,9 @@ describe('reference store (correct) on the local stack', () => {
     await Promise.all(
       Array.from({ length: 40 }, (_, i) => api.checkout(sale(i % 2 ? 'PUB-1' : 'PUB-2', 1, 300), key())),
     );
-    const ledger = (
-      await until(
-        async () => {
-          const s = await api.state();
-          return s.ledger.every((e) => e.published) ? s : undefined;
-        },
-        20_000,
-        'the relay to publish the whole ledger',
-      )
-    ).ledger;
-    const consumer = kafkaClient(stack.kafkaBrokers, 'outbox-test').consumer({
-      groupId: `outbox-test-${randomUUID()}`,
-    });
-    const seen: { partition: number; ledgerId: number; sku: string }[] = [];
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic: 'inventory-events', fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ message, partition }) => {
-          const e = JSON.parse(message.value!.toString()) as { ledgerId: number; sku: string };
-          expect(message.key?.toString()).toBe(e.sku);
-          seen.push({ partition, ledgerId: e.ledgerId, sku: e.sku });
-        },
-      });
-      await until(
-        async () => (seen.length >= ledger.length ? true : undefined),
-        30_000,
-        `${ledger.length} inventory events`,
-      );
-    } finally {
-      await consumer.disconnect();
-    }
+    const ledger = await publishedLedger();
+    const seen = await readInventoryEvents((s) => s.length >= ledger.length);
+    expect(seen.filter((e) => e.key !== e.sku)).toEqual([]);
     // Each ledger entry once, and within every partition in strictly increasing ledger order.
     expect(seen.map((e) => e.ledgerId).sort((x, y) => x - y)).toEqual(ledger.map((e) => e.id));
     for (const partition of new Set(seen.map((e) => e.partition))) {
@@ -604,11 +619,7 @@ describe('reference store (correct) on the local stack', () => {
   it('a relay taking over after a lost cursor update publishes nothing twice (it resumes from the topic)', async () => {
     await api.seed([{ sku: 'RESUME-1', priceCents: 300, stock: { [STORE]: 100 } }]);
     await Promise.all(Array.from({ length: 30 }, () => api.checkout(sale('RESUME-1', 1, 300), key())));
-    await until(
-      async () => ((await api.state()).ledger.every((e) => e.published) ? true : undefined),
-      20_000,
-      'the relay to catch up',
-    );
+    await publishedLedger();
     await store.close();
     // What a primary lost between send and cursor update leaves behind: the cursor 20 entries short.
     const client = new pg.Client(stack.postgres('postgres-a'));
@@ -629,38 +640,10 @@ describe('reference store (correct) on the local stack', () => {
       }),
     );
     api = new StoreClient(store.url);
-    const ledger = (
-      await until(
-        async () => {
-          const st = await api.state();
-          return st.ledger.every((e) => e.published) ? st : undefined;
-        },
-        20_000,
-        'the new relay to move the cursor back to the end',
-      )
-    ).ledger;
-    const seen = new Map<number, number>();
-    const consumer = kafkaClient(stack.kafkaBrokers, 'resume-test').consumer({
-      groupId: `resume-${randomUUID()}`,
-    });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic: 'inventory-events', fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ message }) => {
-          const e = JSON.parse(message.value!.toString()) as { ledgerId: number };
-          seen.set(e.ledgerId, (seen.get(e.ledgerId) ?? 0) + 1);
-        },
-      });
-      await until(
-        async () => (ledger.every((e) => seen.has(e.id)) ? true : undefined),
-        30_000,
-        'every event',
-      );
-      await new Promise((r) => setTimeout(r, 1_000));
-    } finally {
-      await consumer.disconnect();
-    }
-    expect([...seen].filter(([, n]) => n > 1)).toEqual([]);
+    const ledger = await publishedLedger();
+    const seen = await readInventoryEvents((s) => ledger.every((e) => s.some((m) => m.ledgerId === e.id)));
+    const copies = new Map<number, number>();
+    for (const m of seen) copies.set(m.ledgerId, (copies.get(m.ledgerId) ?? 0) + 1);
+    expect([...copies].filter(([, n]) => n > 1)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@
 // the first op is sent. Pure: the declaration is data.
 import { isIP } from 'node:net';
 import { PeakdrillError } from '../model/errors.ts';
+import { TOXIC_KINDS } from '../model/fault-spec.ts';
 import { posUplinkNames } from '../stack/pos-uplinks.ts';
 import type { StackState } from '../stack/stack-state.ts';
 
@@ -26,14 +27,8 @@ export interface FaultTargetRef {
   readonly upstream?: string | undefined;
 }
 
-const PROXY_KINDS = new Set([
-  'latency',
-  'bandwidth',
-  'slow-close',
-  'timeout',
-  'reset-peer',
-  'slicer',
-  'limit-data',
+const PROXY_KINDS: ReadonlySet<string> = new Set([
+  ...TOXIC_KINDS,
   'partition',
   'cutover',
   'replication-pause',
