@@ -4,8 +4,13 @@
 // and on random op values, so "identical" is checked, not assumed.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { FinalLedgerEntry, FinalState } from '../model/final-state.ts';
 import type { HistoryEntry } from '../model/history-entry.ts';
+import { defaultCheckOptions } from './checker.ts';
+import { countIntegrityChecker } from './count-integrity-checker.ts';
+import { HistoryIndexBuilder } from './history-index.ts';
 import * as now from './op-facts.ts';
+import { countIntegrityChecker as countIntegrityBefore } from './testing/reference/count-integrity-checker.ts';
 import * as before from './testing/reference/op-facts.ts';
 import { runRetailModel } from './testing/retail-model.ts';
 
@@ -111,5 +116,71 @@ describe('op facts, old readers vs new', () => {
 
   it('read random values alike, malformed ones included', () => {
     fc.assert(fc.property(fc.oneof(opValue, fc.anything()), sameFacts), { numRuns: 2_000 });
+  });
+});
+
+/** A model run, then its ledger disturbed: rows out of seq order, counts off by some units, times lost. */
+function disturbedRun(seed: number, infoRate: number, shuffle: boolean, edits: readonly [number, number][]) {
+  const b = new HistoryIndexBuilder();
+  const run = runRetailModel(
+    { seed, ops: 600, faults: true, bothRegions: true, infoRate, skus: 8, stores: 3 },
+    (e) => b.add(e),
+  );
+  const state: FinalState = structuredClone(run.state);
+  const index = b.finish();
+  const startedMs = Date.parse(index.header?.startedAt ?? '');
+  for (const region of Object.values(state.regions)) {
+    const ledger = region.ledger as FinalLedgerEntry[];
+    // The model writes no times; spread the rows over the run (in seq order, with jitter)
+    // so counts are placed and judged, some inside their windows and some not.
+    for (let i = 0; i < ledger.length; i++) {
+      const ms = startedMs + (i / ledger.length) * (run.endNs / 1e6) + ((i * 7_919) % 400) - 200;
+      ledger[i] = { ...ledger[i]!, at: new Date(ms).toISOString() };
+    }
+    for (const [at, by] of edits) {
+      const i = at % Math.max(1, ledger.length);
+      const e = ledger[i];
+      if (e === undefined) continue;
+      // Odd edits drop the write time, even ones move the level.
+      ledger[i] = by % 2 === 0 ? { ...e, delta: e.delta + by } : { ...e, at: undefined };
+    }
+    if (shuffle) {
+      let r = seed;
+      for (let i = ledger.length - 1; i > 0; i--) {
+        r = (Math.imul(r, 1_103_515_245) + 12_345) >>> 0;
+        const j = r % (i + 1);
+        [ledger[i], ledger[j]] = [ledger[j]!, ledger[i]!];
+      }
+    }
+  }
+  return { index, state };
+}
+
+describe('checkers, old vs new', () => {
+  it('count-integrity answers alike (result, figures, evidence)', () => {
+    let judged = 0;
+    let failing = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom(0, 0.05, 0.3),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: -4, max: 4 })), { maxLength: 12 }),
+        fc.constantFrom(0, 50, 5_000),
+        (seed, infoRate, shuffle, edits, clockToleranceMs) => {
+          const { index, state } = disturbedRun(seed, infoRate, shuffle, edits);
+          const options = { ...defaultCheckOptions, maxEvidence: 1_000 };
+          const a = countIntegrityChecker({ clockToleranceMs }).check(index, state, options);
+          const b = countIntegrityBefore({ clockToleranceMs }).check(index, state, options);
+          expect(a).toStrictEqual(b);
+          judged += Number(a.figures.countsJudged);
+          if (a.valid === false) failing++;
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // The runs must reach the judging and the evidence, not only the early exits.
+    expect(judged).toBeGreaterThan(0);
+    expect(failing).toBeGreaterThan(0);
   });
 });
