@@ -159,17 +159,34 @@ function noteMismatch(
   });
 }
 
+/**
+ * Ledger entries per SKU and store, groups in the order their first entry comes, each in
+ * seq order. Looked up through a map per SKU (no joined key made per entry); a group
+ * already in seq order, as an oracle reading by seq gives it, is not sorted again.
+ */
 function bySkuAndStore(ledger: readonly FinalLedgerEntry[]): FinalLedgerEntry[][] {
-  const groups = new Map<string, FinalLedgerEntry[]>();
+  const bySku = new Map<string, Map<string, FinalLedgerEntry[]>>();
+  const out: FinalLedgerEntry[][] = [];
   for (const e of ledger) {
-    const k = `${e.sku}\u0000${e.store}`;
-    const g = groups.get(k);
-    if (g === undefined) groups.set(k, [e]);
-    else g.push(e);
+    let stores = bySku.get(e.sku);
+    if (stores === undefined) {
+      stores = new Map();
+      bySku.set(e.sku, stores);
+    }
+    const g = stores.get(e.store);
+    if (g === undefined) {
+      const group = [e];
+      stores.set(e.store, group);
+      out.push(group);
+    } else g.push(e);
   }
-  const out = [...groups.values()];
-  for (const g of out) g.sort((a, b) => a.seq - b.seq);
+  for (const g of out) if (!inSeqOrder(g)) g.sort((a, b) => a.seq - b.seq);
   return out;
+}
+
+function inSeqOrder(g: readonly FinalLedgerEntry[]): boolean {
+  for (let i = 1; i < g.length; i++) if (g[i]!.seq < g[i - 1]!.seq) return false;
+  return true;
 }
 
 function result(sent: number, applied: number, t: Tally, evidence: EvidenceList): CheckResult {

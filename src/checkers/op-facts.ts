@@ -109,7 +109,16 @@ export function readEpcs(lines: unknown): string[] | undefined {
     out ??= [];
     out.push(epc);
   }
-  return out;
+  return out === undefined ? undefined : exact(out);
+}
+
+/**
+ * `a` in an array of its own length. An array filled by push keeps room for 16 or more
+ * elements; facts are kept for the whole check, hundreds of thousands of them, so the
+ * slack (over 100 bytes an array) is given back here, while the array is still young.
+ */
+function exact<T>(a: T[]): T[] {
+  return a.length === 0 ? [] : a.slice();
 }
 
 export function canonicalTenders(tenders: unknown): string | undefined {
@@ -138,7 +147,7 @@ export function readUnits(lines: unknown): [string, number][] | undefined {
     if (existing) existing[1] += qty;
     else out.push([sku, qty]);
   }
-  return out;
+  return exact(out);
 }
 
 export interface CheckoutInvokeFacts {
@@ -199,6 +208,7 @@ export function readReturnOk(
       }
       refunds.push({ type, tenderId: str(o?.tenderId), amountCents });
     }
+    if (refunds !== undefined) refunds = exact(refunds);
   }
   return { returnId: str(v.returnId), exchangeOrderId: str(v.exchangeOrderId), refunds };
 }
@@ -218,7 +228,7 @@ export function readOfflineSyncInvoke(
     if (saleId === undefined || tenders === undefined || units === undefined) return undefined;
     sales.push({ saleId, tenders, units, ackStatus: undefined, orderId: undefined, backorderedUnits: 0 });
   }
-  return { batchId, sales };
+  return { batchId, sales: exact(sales) };
 }
 /**
  * Copies each listed sale's answer onto the sale facts; false when the answer cannot be
