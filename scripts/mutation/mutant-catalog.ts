@@ -23,6 +23,8 @@ export interface Candidate {
   readonly mutator: string;
   readonly original: string;
   readonly replacement: string;
+  /** The whole source line the mutant starts on, for a reader judging equivalence. */
+  readonly sourceLine: string;
 }
 
 /** Mutators whose mutants are text, not behaviour, for this sample. */
@@ -86,6 +88,7 @@ export async function catalogMutants(
           mutator: m.mutatorName,
           original,
           replacement: m.replacement,
+          sourceLine: content.slice(lines[m.location.start.line], lines[m.location.start.line + 1]).trimEnd(),
         });
       }
     }

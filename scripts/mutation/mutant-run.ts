@@ -4,7 +4,7 @@
 // SIGKILL of the group after a grace period), the verdict read back, leftovers
 // swept, the copy deleted. The run directory stays in the sample's out dir.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { verdictSchema } from '../../src/verdict/verdict-schema.ts';
 import { cleanUpAfter, type Leftovers } from './leftover-processes.ts';
@@ -56,6 +56,7 @@ export async function runMutant(
   const runDir = join(options.runsDir, options.runId);
   const leftovers = await cleanUpAfter(child.pid, [copy.dir, ...stackDirOf(runDir)]);
   const classified = classifyRun(code, readVerdict(runDir), timedOut);
+  if (classified.outcome === 'caught') pruneRunDir(runDir);
   return {
     ...classified,
     exitCode: code,
@@ -108,6 +109,20 @@ function readVerdict(runDir: string) {
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined; // A torn verdict is no verdict: the mutant counts as an error.
+  }
+}
+
+/**
+ * A caught mutant's verdict holds its evidence; its history (tens of MB a run)
+ * is dropped so a 40-mutant sample stays a few hundred MB. Survivors, undecided
+ * and errors keep everything: they are the ones people will dig into.
+ */
+const KEPT_WHEN_CAUGHT = new Set(['verdict.json', 'run.json', 'summary.md', 'scenario.json']);
+
+function pruneRunDir(runDir: string): void {
+  if (!existsSync(runDir)) return;
+  for (const entry of readdirSync(runDir)) {
+    if (!KEPT_WHEN_CAUGHT.has(entry)) rmSync(join(runDir, entry), { recursive: true, force: true });
   }
 }
 

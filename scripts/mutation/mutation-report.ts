@@ -101,6 +101,8 @@ function mutantSection(r: MutantResult): string {
   const lines = [
     `### ${where(m)} — ${m.mutator} (${m.group}, ${m.scenario})`,
     '',
+    `line ${m.line}: \`${m.sourceLine.trim()}\``,
+    '',
     'original:',
     codeBlock(m.original),
     'mutated:',
