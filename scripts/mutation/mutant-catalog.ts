@@ -1,7 +1,7 @@
 // Every mutant StrykerJS's instrumenter can make in the sample's files, as
 // plain candidates: file, 1-based line and column, mutator, the original
-// source text and Stryker's replacement code. Sources are read from git HEAD,
-// the same tree the scratch copies are made from, so locations always match.
+// source text and Stryker's replacement code. Sources are read from the
+// sample's commit, the tree the scratch copies are made from, so locations match.
 // Mutants Stryker's ignorers drop, string literals and regexes (messages, SQL
 // text, statement names: mostly runs that merely error) are left out.
 import { execFileSync } from 'node:child_process';
@@ -47,8 +47,8 @@ const LOGGER = {
   isFatalEnabled: () => false,
 };
 
-export function readAtHead(repoRoot: string, file: string): string {
-  return execFileSync('git', ['-C', repoRoot, 'show', `HEAD:${file}`], { encoding: 'utf8' });
+export function readAtCommit(repoRoot: string, commit: string, file: string): string {
+  return execFileSync('git', ['-C', repoRoot, 'show', `${commit}:${file}`], { encoding: 'utf8' });
 }
 
 export async function catalogMutants(

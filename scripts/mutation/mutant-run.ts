@@ -14,6 +14,8 @@ import { makeScratchCopy } from './scratch-copy.ts';
 
 export interface MutantRunOptions {
   readonly repoRoot: string;
+  /** The commit the mutants were made from; the copy is that tree. */
+  readonly commit: string;
   /** Runs land in <runsDir>/<runId>/; the run's output in <runsDir>/<runId>.log. */
   readonly runsDir: string;
   readonly runId: string;
@@ -39,7 +41,7 @@ export async function runMutant(
   options: MutantRunOptions,
 ): Promise<MutantRunResult> {
   const started = performance.now();
-  using copy = makeScratchCopy(options.repoRoot, mutant.file, mutatedText);
+  using copy = makeScratchCopy(options.repoRoot, options.commit, mutant.file, mutatedText);
   const args = [join(copy.dir, 'bin', 'peakdrill.js'), 'run', mutant.scenario];
   args.push('--out', options.runsDir, '--run-id', options.runId, '--json');
   if (options.speed !== undefined) args.push('--speed', String(options.speed));

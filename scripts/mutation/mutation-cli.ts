@@ -13,7 +13,7 @@ import { hideBin } from 'yargs/helpers';
 import { loadScenario } from '../../src/model/scenario-loader.ts';
 import { selectGroups } from './module-map.ts';
 import { applyMutant } from './mutant-apply.ts';
-import { type Candidate, catalogMutants, readAtHead } from './mutant-catalog.ts';
+import { type Candidate, catalogMutants, readAtCommit } from './mutant-catalog.ts';
 import { runMutant } from './mutant-run.ts';
 import { sampleMutants } from './mutant-sampling.ts';
 import {
@@ -100,7 +100,7 @@ async function main(): Promise<number> {
   const head = execFileSync('git', ['-C', repoRoot, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
   const sources = new Map<string, string>();
   const read = (file: string) =>
-    sources.get(file) ?? sources.set(file, readAtHead(repoRoot, file)).get(file)!;
+    sources.get(file) ?? sources.set(file, readAtCommit(repoRoot, head, file)).get(file)!;
   const candidates = await catalogMutants(selectGroups(options.only), read);
   const { usable, texts } = usableMutants(candidates, read);
   const sample = sampleMutants(usable, options.mutants, options.seed, (c) => c.group);
@@ -143,6 +143,7 @@ async function main(): Promise<number> {
     );
     const result = await runMutant(mutant, texts.get(mutant.id)!, {
       repoRoot,
+      commit: head,
       runsDir,
       runId: `mutant-${String(i + 1).padStart(2, '0')}-${mutant.group}`,
       timeoutMs: options.timeout * 1_000,

@@ -1,4 +1,5 @@
-// A throw-away copy of the repository at HEAD with one file replaced: what a
+// A throw-away copy of the repository at one commit (the sample's HEAD, fixed
+// when it starts, so a commit made mid-sample changes nothing) with one file replaced: what a
 // mutant runs from, so the store process started from the copy's
 // src/reference-store/store-main.ts executes the mutated code and nothing in
 // the real work tree changes. `git archive` (not hard links) because a copy
@@ -13,16 +14,16 @@ export interface ScratchCopy extends Disposable {
   readonly dir: string;
 }
 
-export function makeScratchCopy(repoRoot: string, file: string, text: string): ScratchCopy {
+export function makeScratchCopy(repoRoot: string, commit: string, file: string, text: string): ScratchCopy {
   const dir = mkdtempSync(join(tmpdir(), 'peakdrill-mutant-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   try {
     const copied = spawnSync(
       'bash',
-      ['-c', 'set -o pipefail; git -C "$1" archive HEAD | tar -x -C "$2"', 'archive', repoRoot, dir],
+      ['-c', 'set -o pipefail; git -C "$1" archive "$3" | tar -x -C "$2"', 'archive', repoRoot, dir, commit],
       { encoding: 'utf8' },
     );
-    if (copied.status !== 0) throw new Error(`git archive HEAD failed: ${copied.stderr.trim()}`);
+    if (copied.status !== 0) throw new Error(`git archive ${commit} failed: ${copied.stderr.trim()}`);
     symlinkSync(realpathSync(join(repoRoot, 'node_modules')), join(dir, 'node_modules'), 'dir');
     const target = join(dir, file);
     unlinkSync(target);
