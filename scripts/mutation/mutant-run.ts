@@ -35,14 +35,31 @@ export interface MutantRunResult extends Classified {
   readonly leftovers: Leftovers;
 }
 
-export async function runMutant(
+export function runMutant(
   mutant: Candidate,
   mutatedText: string,
   options: MutantRunOptions,
 ): Promise<MutantRunResult> {
+  return runInCopy(mutant.scenario, { file: mutant.file, text: mutatedText }, options);
+}
+
+/**
+ * The control: the unmutated store under `scenario`, on the same machine and
+ * load. A mutant "caught" under a scenario whose control fails proves nothing
+ * (an SLO assertion can fail on a busy machine with no mutant at all).
+ */
+export function runControl(scenario: string, options: MutantRunOptions): Promise<MutantRunResult> {
+  return runInCopy(scenario, undefined, options);
+}
+
+async function runInCopy(
+  scenario: string,
+  edit: { file: string; text: string } | undefined,
+  options: MutantRunOptions,
+): Promise<MutantRunResult> {
   const started = performance.now();
-  using copy = makeScratchCopy(options.repoRoot, options.commit, mutant.file, mutatedText);
-  const args = [join(copy.dir, 'bin', 'peakdrill.js'), 'run', mutant.scenario];
+  using copy = makeScratchCopy(options.repoRoot, options.commit, edit);
+  const args = [join(copy.dir, 'bin', 'peakdrill.js'), 'run', scenario];
   args.push('--out', options.runsDir, '--run-id', options.runId, '--json');
   if (options.speed !== undefined) args.push('--speed', String(options.speed));
   const child = spawn(process.execPath, args, {
@@ -58,7 +75,7 @@ export async function runMutant(
   const runDir = join(options.runsDir, options.runId);
   const leftovers = await cleanUpAfter(child.pid, [copy.dir, ...stackDirOf(runDir)]);
   const classified = classifyRun(code, readVerdict(runDir), timedOut);
-  if (classified.outcome === 'caught') pruneRunDir(runDir);
+  if (edit !== undefined && classified.outcome === 'caught') pruneRunDir(runDir);
   return {
     ...classified,
     exitCode: code,

@@ -6,7 +6,7 @@
 // A dev tool, not a peakdrill command: it needs git, a checkout and a
 // devDependency, and is not run in CI (an hour of machine time for 40 mutants).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -14,9 +14,10 @@ import { loadScenario } from '../../src/model/scenario-loader.ts';
 import { selectGroups } from './module-map.ts';
 import { applyMutant } from './mutant-apply.ts';
 import { type Candidate, catalogMutants, readAtCommit } from './mutant-catalog.ts';
-import { runMutant } from './mutant-run.ts';
+import { type MutantRunOptions, runControl, runMutant } from './mutant-run.ts';
 import { sampleMutants } from './mutant-sampling.ts';
 import {
+  type ControlResult,
   type MutantResult,
   markdownReport,
   type SampleReport,
@@ -32,6 +33,7 @@ interface Options {
   speedFactor: number;
   timeout: number;
   list: boolean;
+  control: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -53,6 +55,11 @@ function parseOptions(argv: string[]): Options {
     })
     .option('timeout', { type: 'number', default: 900, describe: 'seconds one mutant run may take' })
     .option('list', { type: 'boolean', default: false, describe: 'print the sample without running it' })
+    .option('control', {
+      type: 'boolean',
+      default: true,
+      describe: 'first run each scenario on the unmutated store (--no-control skips it)',
+    })
     .check((x) => {
       if (!(Number.isInteger(x.mutants) && x.mutants > 0))
         throw new Error('--mutants: a whole number above 0');
@@ -71,6 +78,7 @@ function parseOptions(argv: string[]): Options {
     speedFactor: a.speedFactor,
     timeout: a.timeout,
     list: a.list,
+    control: a.control,
   };
 }
 
@@ -116,6 +124,10 @@ async function main(): Promise<number> {
     return 0;
   }
   const out = resolve(options.out);
+  // Run ids repeat across samples (mutant-01-…): a reused --out would make every run refuse its id.
+  if (existsSync(join(out, 'mutation.json'))) {
+    throw new Error(`--out ${options.out} already holds a sample; name a new directory`);
+  }
   const runsDir = join(out, 'runs');
   mkdirSync(runsDir, { recursive: true });
   const controller = new AbortController();
@@ -126,6 +138,16 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const results: MutantResult[] = [];
+  const controls: ControlResult[] = [];
+  const runOptions = async (scenario: string, runId: string): Promise<MutantRunOptions> => ({
+    repoRoot,
+    commit: head,
+    runsDir,
+    runId,
+    timeoutMs: options.timeout * 1_000,
+    speed: await scaledSpeed(scenario, options.speedFactor),
+    signal: controller.signal,
+  });
   const report = (): SampleReport => ({
     seed: options.seed,
     head,
@@ -133,23 +155,33 @@ async function main(): Promise<number> {
     speedFactor: options.speedFactor,
     candidates: candidates.length,
     unusable: candidates.length - usable.length,
+    controls,
     results,
   });
+  if (options.control) {
+    for (const scenario of new Set(sample.map((m) => m.scenario))) {
+      if (controller.signal.aborted) break;
+      process.stderr.write(`mutation control: ${scenario} on the unmutated store …\n`);
+      const r = await runControl(scenario, await runOptions(scenario, `control-${scenario}`));
+      controls.push({
+        scenario,
+        passed: r.outcome === 'survived',
+        why: r.why,
+        seconds: r.seconds,
+        runDir: r.runDir,
+      });
+      process.stderr.write(
+        `  ${r.outcome === 'survived' ? 'pass' : `NOT PASSED: ${r.why}`} in ${r.seconds} s\n`,
+      );
+    }
+  }
   for (const [i, mutant] of sample.entries()) {
     if (controller.signal.aborted) break;
-    const speed = await scaledSpeed(mutant.scenario, options.speedFactor);
     process.stderr.write(
       `mutation ${i + 1}/${sample.length}: ${where(mutant)} ${mutant.mutator} under ${mutant.scenario} …\n`,
     );
-    const result = await runMutant(mutant, texts.get(mutant.id)!, {
-      repoRoot,
-      commit: head,
-      runsDir,
-      runId: `mutant-${String(i + 1).padStart(2, '0')}-${mutant.group}`,
-      timeoutMs: options.timeout * 1_000,
-      speed,
-      signal: controller.signal,
-    });
+    const runId = `mutant-${String(i + 1).padStart(2, '0')}-${mutant.group}`;
+    const result = await runMutant(mutant, texts.get(mutant.id)!, await runOptions(mutant.scenario, runId));
     results.push({ mutant, ...result });
     process.stderr.write(
       `  ${result.outcome} in ${result.seconds} s: ${result.outcome === 'caught' ? result.by.join(', ') : result.why}\n`,

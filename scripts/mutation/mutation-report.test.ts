@@ -29,11 +29,35 @@ const result = (outcome: MutantResult['outcome'], line: number): MutantResult =>
 
 describe('the mutation report', () => {
   const results = [result('caught', 10), result('survived', 38), result('error', 50)];
-  const report = { seed: 1, head: 'abc', requested: 3, speedFactor: 1, candidates: 9, unusable: 0, results };
+  const report = {
+    seed: 1,
+    head: 'abc',
+    requested: 3,
+    speedFactor: 1,
+    candidates: 9,
+    unusable: 0,
+    controls: [{ scenario: 'webhook-storm', passed: true, why: 'pass', seconds: 50, runDir: '/tmp/c' }],
+    results,
+  };
 
   it('counts the share caught over judged mutants, errors apart', () => {
-    expect(tally(results)).toEqual({ caught: 1, survived: 1, undecided: 0, error: 1, shareCaught: 0.5 });
+    expect(tally(results)).toEqual({
+      caught: 1,
+      survived: 1,
+      undecided: 0,
+      error: 1,
+      noBaseline: 0,
+      shareCaught: 0.5,
+    });
     expect(tally([]).shareCaught).toBeNull();
+  });
+
+  it('does not count mutants whose scenario failed its control run', () => {
+    const failed = [{ scenario: 'webhook-storm', passed: false, why: 'slo', seconds: 1, runDir: '/c' }];
+    expect(tally(results, failed)).toMatchObject({ caught: 0, noBaseline: 3, shareCaught: null });
+    expect(summaryTable({ ...report, controls: failed })).toMatch(
+      /control webhook-storm: NOT PASSED[\s\S]*caught\*/,
+    );
   });
 
   it('lists every survivor and error with file:line, its line and both codes', () => {
@@ -46,7 +70,7 @@ describe('the mutation report', () => {
 
   it('prints one row per mutant and the tally', () => {
     const table = summaryTable(report);
-    expect(table.split('\n')).toHaveLength(1 + 3 + 2);
+    expect(table.split('\n')).toHaveLength(1 + 1 + 3 + 2);
     expect(table).toContain('caught 1, survived 1, undecided 0, error 1: 50 % of the judged mutants caught');
   });
 });

@@ -20,6 +20,15 @@ export interface MutantResult {
   };
 }
 
+/** The unmutated store under one scenario: the baseline its mutants are judged against. */
+export interface ControlResult {
+  readonly scenario: string;
+  readonly passed: boolean;
+  readonly why: string;
+  readonly seconds: number;
+  readonly runDir: string;
+}
+
 export interface SampleReport {
   readonly seed: number;
   readonly head: string;
@@ -27,6 +36,8 @@ export interface SampleReport {
   readonly speedFactor: number;
   readonly candidates: number;
   readonly unusable: number;
+  /** Empty when the sample ran with --no-control. */
+  readonly controls: readonly ControlResult[];
   readonly results: readonly MutantResult[];
 }
 
@@ -35,18 +46,30 @@ export interface Tally {
   readonly survived: number;
   readonly undecided: number;
   readonly error: number;
+  /** Mutants whose scenario's control run did not pass: whatever they got proves nothing. */
+  readonly noBaseline: number;
   /** caught / (caught + survived + undecided): errors are neither detection nor its absence. */
   readonly shareCaught: number | null;
 }
 
-export function tally(results: readonly Pick<MutantResult, 'outcome'>[]): Tally {
-  const n = (o: MutantOutcome) => results.filter((r) => r.outcome === o).length;
+export function hasBaseline(controls: readonly ControlResult[], scenario: string): boolean {
+  const control = controls.find((c) => c.scenario === scenario);
+  return control === undefined || control.passed;
+}
+
+export function tally(
+  results: readonly (Pick<MutantResult, 'outcome'> & { mutant: Pick<Candidate, 'scenario'> })[],
+  controls: readonly ControlResult[] = [],
+): Tally {
+  const based = results.filter((r) => hasBaseline(controls, r.mutant.scenario));
+  const n = (o: MutantOutcome) => based.filter((r) => r.outcome === o).length;
   const judged = n('caught') + n('survived') + n('undecided');
   return {
     caught: n('caught'),
     survived: n('survived'),
     undecided: n('undecided'),
     error: n('error'),
+    noBaseline: results.length - based.length,
     shareCaught: judged === 0 ? null : n('caught') / judged,
   };
 }
@@ -67,7 +90,7 @@ function oneLine(code: string, max = 70): string {
 /** The table printed at the end of a sample: one row per mutant, then the tally. */
 export function summaryTable(report: SampleReport): string {
   const rows = report.results.map((r) => [
-    r.outcome,
+    hasBaseline(report.controls, r.mutant.scenario) ? r.outcome : `${r.outcome}*`,
     r.mutant.group,
     where(r.mutant),
     r.mutant.mutator,
@@ -82,13 +105,16 @@ export function summaryTable(report: SampleReport): string {
       .map((c, i) => c.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  const t = tally(report.results);
+  const t = tally(report.results, report.controls);
   return [
+    ...report.controls.map(
+      (c) => `control ${c.scenario}: ${c.passed ? 'pass' : `NOT PASSED (${oneLine(c.why, 80)})`}`,
+    ),
     line(head),
     ...rows.map(line),
     '',
-    `caught ${t.caught}, survived ${t.survived}, undecided ${t.undecided}, error ${t.error}: ` +
-      `${percent(t.shareCaught)} of the judged mutants caught`,
+    `caught ${t.caught}, survived ${t.survived}, undecided ${t.undecided}, error ${t.error}` +
+      `${t.noBaseline > 0 ? `, no baseline ${t.noBaseline}` : ''}: ${percent(t.shareCaught)} of the judged mutants caught`,
   ].join('\n');
 }
 
@@ -113,7 +139,7 @@ function mutantSection(r: MutantResult): string {
 }
 
 export function markdownReport(report: SampleReport): string {
-  const t = tally(report.results);
+  const t = tally(report.results, report.controls);
   const out = [
     '# Mutation sample of the reference store',
     '',
@@ -122,7 +148,19 @@ export function markdownReport(report: SampleReport): string {
       `speed × ${report.speedFactor}.`,
     '',
     `**${percent(t.shareCaught)} caught** of the judged mutants: caught ${t.caught}, survived ${t.survived}, ` +
-      `undecided ${t.undecided} (failed only on undecidable assertions); error ${t.error} (not counted).`,
+      `undecided ${t.undecided} (failed only on undecidable assertions); error ${t.error} (not counted)` +
+      `${t.noBaseline > 0 ? `; no baseline ${t.noBaseline} (their scenario failed without a mutant: not counted)` : ''}.`,
+    '',
+    ...(report.controls.length === 0
+      ? ['No control runs (--no-control): a catch by a timing assertion may be the machine, not the mutant.']
+      : [
+          'Controls (the unmutated store, same machine, same speed):',
+          '',
+          ...report.controls.map(
+            (c) =>
+              `- ${c.scenario}: ${c.passed ? 'pass' : `**not passed**: ${c.why}`} (${c.seconds} s, run ${c.runDir})`,
+          ),
+        ]),
     '',
     '| outcome | group | where | mutator | original → mutated | by / why | time |',
     '|---|---|---|---|---|---|---|',

@@ -1,5 +1,6 @@
 // A throw-away copy of the repository at one commit (the sample's HEAD, fixed
-// when it starts, so a commit made mid-sample changes nothing) with one file replaced: what a
+// when it starts, so a commit made mid-sample changes nothing) with at most
+// one file replaced (none for a control run): what a
 // mutant runs from, so the store process started from the copy's
 // src/reference-store/store-main.ts executes the mutated code and nothing in
 // the real work tree changes. `git archive` (not hard links) because a copy
@@ -14,7 +15,11 @@ export interface ScratchCopy extends Disposable {
   readonly dir: string;
 }
 
-export function makeScratchCopy(repoRoot: string, commit: string, file: string, text: string): ScratchCopy {
+export function makeScratchCopy(
+  repoRoot: string,
+  commit: string,
+  edit: { readonly file: string; readonly text: string } | undefined,
+): ScratchCopy {
   const dir = mkdtempSync(join(tmpdir(), 'peakdrill-mutant-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   try {
@@ -25,9 +30,11 @@ export function makeScratchCopy(repoRoot: string, commit: string, file: string, 
     );
     if (copied.status !== 0) throw new Error(`git archive ${commit} failed: ${copied.stderr.trim()}`);
     symlinkSync(realpathSync(join(repoRoot, 'node_modules')), join(dir, 'node_modules'), 'dir');
-    const target = join(dir, file);
-    unlinkSync(target);
-    writeFileSync(target, text);
+    if (edit !== undefined) {
+      const target = join(dir, edit.file);
+      unlinkSync(target);
+      writeFileSync(target, edit.text);
+    }
   } catch (error) {
     remove();
     throw error;
