@@ -37,11 +37,16 @@ export function classifyRun(
   if (exitCode !== EXIT_FAIL || verdict.status !== 'fail') {
     return { outcome: 'error', by: [], why: `exit ${exitCode ?? 'by signal'}: ${verdict.summary}` };
   }
-  const by = [
-    ...verdict.checkers.filter((c) => c.valid === false).map((c) => `checker ${c.name}`),
-    ...verdict.assertions.filter((a) => a.result === 'fail').map((a) => `assertion ${a.name}`),
-  ];
+  const by = failingParts(verdict);
   return by.length > 0
     ? { outcome: 'caught', by, why: verdict.summary }
     : { outcome: 'undecided', by: [], why: verdict.summary };
+}
+
+/** `checker <name>` for each checker that said false, `assertion <name>` for each failed assertion. */
+export function failingParts(verdict: VerdictView): string[] {
+  return [
+    ...verdict.checkers.filter((c) => c.valid === false).map((c) => `checker ${c.name}`),
+    ...verdict.assertions.filter((a) => a.result === 'fail').map((a) => `assertion ${a.name}`),
+  ];
 }

@@ -166,6 +166,7 @@ async function main(): Promise<number> {
       controls.push({
         scenario,
         passed: r.outcome === 'survived',
+        failing: r.by,
         why: r.why,
         seconds: r.seconds,
         runDir: r.runDir,

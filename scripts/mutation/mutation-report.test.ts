@@ -36,7 +36,9 @@ describe('the mutation report', () => {
     speedFactor: 1,
     candidates: 9,
     unusable: 0,
-    controls: [{ scenario: 'webhook-storm', passed: true, why: 'pass', seconds: 50, runDir: '/tmp/c' }],
+    controls: [
+      { scenario: 'webhook-storm', passed: true, failing: [], why: 'pass', seconds: 50, runDir: '/tmp/c' },
+    ],
     results,
   };
 
@@ -52,12 +54,24 @@ describe('the mutation report', () => {
     expect(tally([]).shareCaught).toBeNull();
   });
 
-  it('does not count mutants whose scenario failed its control run', () => {
-    const failed = [{ scenario: 'webhook-storm', passed: false, why: 'slo', seconds: 1, runDir: '/c' }];
-    expect(tally(results, failed)).toMatchObject({ caught: 0, noBaseline: 3, shareCaught: null });
-    expect(summaryTable({ ...report, controls: failed })).toMatch(
-      /control webhook-storm: NOT PASSED[\s\S]*caught\*/,
+  it('counts a catch under a failing control only through what the control did not fail', () => {
+    const control = (failing: string[]) => [
+      { scenario: 'webhook-storm', passed: false, failing, why: 'slo', seconds: 1, runDir: '/c' },
+    ];
+    const sameAsControl = control(['checker idempotency']);
+    expect(tally(results, sameAsControl)).toMatchObject({
+      caught: 0,
+      survived: 1,
+      error: 1,
+      noBaseline: 1,
+      shareCaught: 0,
+    });
+    expect(summaryTable({ ...report, controls: sameAsControl })).toMatch(
+      /control webhook-storm: NOT PASSED \(checker idempotency\)[\s\S]*no baseline/,
     );
+    expect(tally(results, control(['assertion latency']))).toMatchObject({ caught: 1, noBaseline: 0 });
+    // A control that errored leaves nothing to compare a catch with.
+    expect(tally(results, control([]))).toMatchObject({ caught: 0, noBaseline: 1 });
   });
 
   it('lists every survivor and error with file:line, its line and both codes', () => {
