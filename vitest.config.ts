@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           setupFiles: ['test/support/vitest-setup.ts'],
-          include: ['{src,recorders,simulators,scenarios,bench}/**/*.test.ts'],
+          include: ['{src,recorders,simulators,scenarios,bench,scripts}/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },
