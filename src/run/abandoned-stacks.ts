@@ -27,7 +27,7 @@ export interface SweepReport {
   /** Stacks stopped because the peakdrill that owned them is gone. */
   readonly reaped: string[];
   /** Faults healed on stacks that live on. */
-  readonly healed: string[];
+  readonly healed: { readonly dir: string; readonly what: string }[];
   /** Run directories whose run.json said running and now says error. */
   readonly runsMarked: string[];
   readonly problems: string[];
@@ -37,12 +37,7 @@ export async function sweepAbandonedStacks(
   env: NodeJS.ProcessEnv = process.env,
   log: (line: string) => void = () => {},
 ): Promise<SweepReport> {
-  const report = { reaped: [], healed: [], runsMarked: [], problems: [] } as {
-    reaped: string[];
-    healed: string[];
-    runsMarked: string[];
-    problems: string[];
-  };
+  const report: SweepReport = { reaped: [], healed: [], runsMarked: [], problems: [] };
   for (const entry of registeredStacks(env)) {
     try {
       const owned = entry.ownerPid === process.pid || ownerAlive(entry);
@@ -57,14 +52,14 @@ export async function sweepAbandonedStacks(
 }
 
 /** A stack that lives on: heal what dead runs applied; forget a detached one once it is gone. */
-async function healOrphanFaults(entry: StackEntry, env: NodeJS.ProcessEnv, report: { healed: string[] }) {
+async function healOrphanFaults(entry: StackEntry, env: NodeJS.ProcessEnv, report: SweepReport) {
   if (!stackIsRunning(entry.dir)) {
     if (entry.detached && !existsSync(stackLayout(entry.dir).stateFile)) unregisterStack(entry.dir, env);
     return;
   }
   if (new FaultJournal(entry.dir).orphans().length === 0) return;
   const healed = await Nemesis.forStack(entry.dir, { runTag: 'sweep' }).clearLeftovers({ onlyOrphans: true });
-  report.healed.push(...healed.map((h) => `${h} in ${entry.dir}`));
+  report.healed.push(...healed.map((what) => ({ dir: entry.dir, what })));
 }
 
 async function reapStack(
@@ -124,7 +119,7 @@ async function markRunDead(dir: string, reason: string): Promise<boolean> {
 export function describeSweep(report: SweepReport): string[] {
   return [
     ...report.reaped.map((d) => `reaped the stack a dead peakdrill left in ${d}`),
-    ...report.healed.map((h) => `healed a fault a dead peakdrill left: ${h}`),
+    ...report.healed.map((h) => `healed a fault a dead peakdrill left: ${h.what} in ${h.dir}`),
     ...report.runsMarked.map((r) => `marked ${r} as error (its peakdrill died mid-run)`),
     ...report.problems.map((p) => `could not clean up after a dead peakdrill: ${p}`),
   ];

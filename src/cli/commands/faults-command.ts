@@ -168,8 +168,12 @@ export const faultsCommand: PeakdrillCommand<FaultsArgs> = {
           ctx.stdout.write(`${l.faultId}  ${l.spec?.kind} on ${l.spec?.target}  since ${l.at}\n`);
       return EXIT_OK;
     }
-    await sweepAbandonedStacks(ctx.env, (line) => ctx.stderr.write(`${line}\n`));
-    const healed = await Nemesis.forStack(dir).clearLeftovers();
+    const swept = await sweepAbandonedStacks(ctx.env, (line) => ctx.stderr.write(`${line}\n`));
+    // What the sweep already healed on this stack is part of this command's answer.
+    const healed = [
+      ...swept.healed.filter((h) => h.dir === dir).map((h) => h.what),
+      ...(await Nemesis.forStack(dir).clearLeftovers()),
+    ];
     if (args.json) printJson(ctx, { healed });
     else ctx.stdout.write(healed.length ? `healed:\n  ${healed.join('\n  ')}\n` : 'nothing to heal\n');
     return EXIT_OK;
