@@ -4,6 +4,7 @@
 // With one URL per region it fails over on the client side, as retail apps and
 // POS uplinks with a secondary endpoint (or a GSLB shifting DNS) do.
 import { Pool } from 'undici';
+import { neverSent } from '../src/engines/never-sent.ts';
 import { PeakdrillError } from '../src/model/errors.ts';
 import type { OpError } from '../src/model/history-entry.ts';
 
@@ -24,16 +25,6 @@ export interface StoreHttpOptions {
   readonly baseUrl: string | readonly string[];
   readonly connections?: number;
 }
-
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-]);
 
 interface Region {
   readonly origin: string;
@@ -144,7 +135,7 @@ export class StoreHttp {
       return { kind: 'answer', status: res.statusCode, body: parse(text) };
     } catch (error) {
       const code = errorCode(error);
-      return code !== undefined && NOT_SENT_CODES.has(code)
+      return neverSent(code)
         ? { kind: 'not-sent', error: opError(error, code) }
         : { kind: 'unknown', error: opError(error, 'transport') };
     }

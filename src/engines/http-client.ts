@@ -6,6 +6,7 @@
 // (as autocannon reuses its requests): no stream, promise or closure per op.
 import { type Dispatcher, Pool } from 'undici';
 import { PeakdrillError } from '../model/errors.ts';
+import { neverSent } from './never-sent.ts';
 import {
   asOpError,
   type CallbackClient,
@@ -45,9 +46,6 @@ export interface HttpClientOptions {
   /** Override the status → outcome rule (e.g. a 503 your SUT guarantees is a clean refusal). */
   readonly classifyStatus?: (status: number) => Completion['type'];
 }
-
-// Errors raised before a single byte of the request left: the op cannot have happened.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export function classifyHttpStatus(status: number): Completion['type'] {
   if (status >= 200 && status < 300) return 'ok';
@@ -232,7 +230,7 @@ class HttpCall implements Dispatcher.DispatchHandler {
       return;
     }
     const code = (error as { code?: unknown }).code;
-    const notSent = typeof code === 'string' && NOT_SENT_CODES.has(code);
+    const notSent = typeof code === 'string' && neverSent(code);
     this.settle({ type: notSent ? 'fail' : 'info', error: asOpError(error, 'transport') });
   }
 

@@ -3,6 +3,7 @@
 // open), or its fate is unknown (timed out, cut). The session is Vendure's
 // bearer token: sent as `Authorization`, renewed from the `vendure-auth-token` header.
 import { Pool } from 'undici';
+import { neverSent } from '../../engines/never-sent.ts';
 import type { OpError } from '../../model/history-entry.ts';
 
 export interface GraphqlError {
@@ -26,19 +27,6 @@ export type GraphqlOutcome<T> =
 export interface VendureSession {
   token?: string;
 }
-
-// Through Toxiproxy a connection always opens (to the proxy), so a dead Vendure
-// behind it shows up as a cut socket: unknown, never not-sent. That is right:
-// the client cannot tell a refused upstream from a request lost after arrival.
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-]);
 
 export const AUTH_TOKEN_HEADER = 'vendure-auth-token';
 
@@ -95,13 +83,14 @@ export class VendureGraphql {
   }
 }
 
+// Through Toxiproxy a connection always opens (to the proxy), so a dead Vendure
+// behind it shows up as a cut socket: unknown, never not-sent. That is right:
+// the client cannot tell a refused upstream from a request lost after arrival.
 function transportOutcome(error: unknown): GraphqlOutcome<never> {
   const e = error as NodeJS.ErrnoException;
   const code = e.code ?? 'transport-error';
   const opError: OpError = { code, message: e.message };
-  return NOT_SENT_CODES.has(code)
-    ? { kind: 'not-sent', error: opError }
-    : { kind: 'unknown', error: opError };
+  return neverSent(code) ? { kind: 'not-sent', error: opError } : { kind: 'unknown', error: opError };
 }
 
 function parseAnswer<T>(status: number, text: string): GraphqlOutcome<T> {
