@@ -37,3 +37,15 @@ export function drawInt(
 export function sortByTime<T extends { readonly atMs: number }>(ops: readonly T[]): T[] {
   return [...ops].sort((a, b) => a.atMs - b.atMs);
 }
+
+/** mulberry32: a small seedable stream of uniform numbers in [0, 1); the seed fixes the sequence. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

@@ -3,17 +3,9 @@
 // to the others), uniform within a group. The same seed, HEAD and N always
 // pick the same mutants, so a sample can be rerun and compared.
 
-/** mulberry32: small, fast, good enough to shuffle; the seed fixes the sequence. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from '../../simulators/seeded-draw.ts';
+
+export { seededRandom };
 
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];

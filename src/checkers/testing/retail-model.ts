@@ -4,6 +4,7 @@
 // history it would produce and returns the final state it would hold, so property
 // tests and the benchmark have histories no correct checker may fail. Anomalies
 // are injected into the result afterwards (see the inject* functions).
+import { seededRandom } from '../../../simulators/seeded-draw.ts';
 import type {
   FinalAvailability,
   FinalEvent,
@@ -40,18 +41,6 @@ export interface RetailModelResult {
 const MS = 1_000_000;
 const TENDERS = ['card', 'debit', 'gift_card', 'cash'] as const;
 
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 interface Line {
   sku: string;
   qty: number;
@@ -82,7 +71,7 @@ interface WebhookEvent {
 }
 
 export function runRetailModel(opts: RetailModelOptions, emit: (e: HistoryEntry) => void): RetailModelResult {
-  const rand = rng(opts.seed);
+  const rand = seededRandom(opts.seed);
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const infoRate = opts.infoRate ?? 0.05;

@@ -5,8 +5,10 @@
 // final state that misses three sales region a acknowledged just before it was
 // lost. Deterministic for a seed. `peakdrill check` on it fails rto and lost_acks;
 // with `clean` nothing is lost and the assertions are ones the run meets: it passes.
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { seededRandom } from '../../../simulators/seeded-draw.ts';
 import type { FinalStateInput } from '../../model/final-state.ts';
 import type { CatalogFile, RunInfo } from '../../run/run-directory.ts';
 import { HistoryFile } from './history-file.ts';
@@ -47,25 +49,13 @@ const HOT = ['SKU-0001', 'SKU-0002', 'SKU-0003'];
 const COLD = ['SKU-0004', 'SKU-0005', 'SKU-0006', 'SKU-0007', 'SKU-0008', 'SKU-0009', 'SKU-0010'];
 const PRICE = 2_500;
 
-/** mulberry32: small, seedable, good enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export async function writeFixtureRun(dir: string, options: FixtureRunOptions = {}): Promise<FixtureRun> {
   const runId = options.runId ?? 'fixture-run';
   const seed = options.seed ?? 1;
   const durationMs = (options.durationS ?? 60) * 1_000;
   const { start: FAULT_START_MS, failover: FAILOVER_MS, stop: FAULT_STOP_MS } = faultTimes(durationMs);
   const rate = options.rate ?? 50;
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   await mkdir(join(dir, 'logs'), { recursive: true });
 
