@@ -4,6 +4,8 @@
 import type { Client, ClientOp, Completion } from '../src/engines/open-model-scheduler.ts';
 import { deviceKindOf, deviceOf } from '../src/plan/device-ids.ts';
 import type { ReplayOp } from '../src/plan/recording-planner.ts';
+import { ReferenceStoreCodec } from '../src/targets/reference-store/reference-store-codec.ts';
+import type { TargetCodec } from '../src/targets/target-codec.ts';
 import { BarcodeScannerFleet, type BarcodeScannerOptions } from './barcode-scanner-fleet.ts';
 import { type DeviceFleet, type FleetContext, isOpResolver, isPlanShaper } from './device-fleet.ts';
 import { FLEET_PROCESS, FleetPlanStream, type ResolvedOp } from './fleet-plan-stream.ts';
@@ -18,11 +20,13 @@ import { WebShopperFleet, type WebShopperOptions } from './web-shopper-fleet.ts'
 
 const WAITED: Completion = { type: 'ok' };
 
-type WithUrl<T> = Omit<T, 'baseUrl'> & { readonly baseUrl?: string | readonly string[] };
+type WithUrl<T> = Omit<T, 'baseUrl' | 'codec'> & { readonly baseUrl?: string | readonly string[] };
 
 export interface FleetClientOptions {
   /** The store API for every HTTP fleet that does not name its own baseUrl; one URL per region fails over. */
   readonly storeUrl?: string | readonly string[];
+  /** The target's codec for every HTTP fleet (default: the reference store's). */
+  readonly codec?: TargetCodec;
   /** Kafka for the RFID readers and scanners; without it those fleets are left out. */
   readonly kafkaBrokers?: readonly string[];
   readonly scansTopic?: string;
@@ -66,6 +70,7 @@ export class FleetClient implements Client {
       },
     };
     const seed = options.seed ?? 1;
+    const codec = options.codec ?? new ReferenceStoreCodec();
     // An HTTP fleet runs when it has a URL, its own or the client's, and is not switched off.
     const urlOf = (
       fleet: { readonly baseUrl?: string | readonly string[] } | false | undefined,
@@ -74,15 +79,15 @@ export class FleetClient implements Client {
     const fleets: DeviceFleet[] = [];
     const posUrl = urlOf(options.pos);
     if (posUrl !== undefined)
-      fleets.push(new PosTerminalFleet({ ...options.pos, baseUrl: posUrl }, this.context));
+      fleets.push(new PosTerminalFleet({ ...options.pos, baseUrl: posUrl, codec }, this.context));
     const webUrl = urlOf(options.web);
     if (webUrl !== undefined) {
-      fleets.push(new WebShopperFleet({ seed, ...options.web, baseUrl: webUrl }, this.context));
+      fleets.push(new WebShopperFleet({ seed, ...options.web, baseUrl: webUrl, codec }, this.context));
     }
     const webhookUrl = urlOf(options.webhook);
     if (webhookUrl !== undefined) {
       fleets.push(
-        new MarketplaceWebhookFleet({ seed, ...options.webhook, baseUrl: webhookUrl }, this.context),
+        new MarketplaceWebhookFleet({ seed, ...options.webhook, baseUrl: webhookUrl, codec }, this.context),
       );
     }
     const brokers = options.kafkaBrokers ?? [];

@@ -4,6 +4,7 @@
 import type { ClientOp, Completion } from '../src/engines/open-model-scheduler.ts';
 import { OP, type WebhookInvokeValue } from '../src/model/op-values.ts';
 import type { ReplayOp } from '../src/plan/recording-planner.ts';
+import type { CodecChannel, TargetCodec } from '../src/targets/target-codec.ts';
 import {
   type DeviceFleet,
   type FleetContext,
@@ -14,13 +15,12 @@ import {
 import type { ResolvedOp } from './fleet-plan-stream.ts';
 import { RetryChain, type RetryPolicy } from './retry-chain.ts';
 import { draw, drawInt, sortByTime } from './seeded-draw.ts';
-import { webhookCompletion } from './store-answers.ts';
-import { StoreHttp } from './store-http.ts';
-import { webhookRequest } from './store-requests.ts';
 
 export interface MarketplaceWebhookOptions {
   /** One URL, or one per region, preferred first (see StoreHttp). */
   readonly baseUrl: string | readonly string[];
+  /** The target's codec: how an event goes on the wire. */
+  readonly codec: TargetCodec;
   readonly connections?: number;
   /** How long a marketplace waits for a 2xx (default 5 s). */
   readonly timeoutMs?: number;
@@ -45,7 +45,7 @@ export interface MarketplaceWebhookOptions {
 export class MarketplaceWebhookFleet implements DeviceFleet, PlanShaper, OpResolver {
   readonly kind = 'webhook' as const;
   private readonly ctx: FleetContext;
-  private readonly http: StoreHttp;
+  private readonly http: CodecChannel;
   private readonly timeoutMs: number;
   private readonly policy: RetryPolicy;
   private readonly duplicateRate: number;
@@ -57,7 +57,7 @@ export class MarketplaceWebhookFleet implements DeviceFleet, PlanShaper, OpResol
 
   constructor(options: MarketplaceWebhookOptions, ctx: FleetContext) {
     this.ctx = ctx;
-    this.http = new StoreHttp({ baseUrl: options.baseUrl, connections: options.connections ?? 16 });
+    this.http = options.codec.channel(options.baseUrl, { connections: options.connections ?? 16 });
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.policy = {
       maxAttempts: options.maxAttempts ?? 5,
@@ -134,22 +134,22 @@ export class MarketplaceWebhookFleet implements DeviceFleet, PlanShaper, OpResol
     }
     if (chain.attempts > 0) this.ctx.count('webhook.redeliveries');
     const ticket = chain.started(this.ctx);
-    const outcome = await this.http.request(
-      'POST',
-      '/webhooks/marketplace',
-      webhookRequest(value, this.defaultStore),
-      undefined,
-      Math.min(this.timeoutMs, op.timeoutMs),
-    );
-    const done = webhookCompletion(outcome);
+    const sent = await this.http.send({
+      op: 'webhook',
+      value: value.store === undefined ? { ...value, store: this.defaultStore } : value,
+      timeoutMs: Math.min(this.timeoutMs, op.timeoutMs),
+    });
     // At least once: anything but a 2xx or a 4xx verdict on the event itself is delivered again.
-    const status = outcome.kind === 'answer' ? outcome.status : 0;
     chain.settled(
       this.ctx,
-      outcome.kind !== 'answer' || status >= 500 || status === 429 || status === 408,
+      sent.transport !== 'answered' ||
+        sent.serverError ||
+        sent.unavailable ||
+        sent.status === 429 ||
+        sent.status === 408,
       ticket,
     );
-    return done;
+    return sent.completion;
   }
 
   private sendable(op: ReplayOp): boolean {

@@ -1,6 +1,8 @@
 // What the fleet knows of each checkout, by Idempotency-Key: in flight, the
 // SUT's order id once acknowledged (online or by an offline upload), refused,
 // or unknown. Returns and exchanges are planned against it.
+import type { ReturnInvokeValue } from '../src/model/op-values.ts';
+import type { ReplayOp } from '../src/plan/recording-planner.ts';
 
 export type OrderState = 'pending' | 'ok' | 'fail' | 'unknown';
 
@@ -42,4 +44,16 @@ export class OrderRegistry {
     const state = e.orderId !== undefined ? 'ok' : e.inFlight > 0 ? 'pending' : e.maybe ? 'unknown' : 'fail';
     return { state, orderId: e.orderId };
   }
+}
+
+/**
+ * Gives a return or exchange the SUT's order id, learnt when its checkout was acknowledged;
+ * null while that checkout is in flight; else why it cannot be sent (the order failed, is unknown).
+ */
+export function resolveOrder(op: ReplayOp, orders: OrderRegistry): ReplayOp | string | null {
+  if (op.orderKey === undefined) return op;
+  const found = orders.lookup(op.orderKey);
+  if (found.state === 'pending') return null;
+  if (found.state !== 'ok') return `return-of-${found.state}-order`;
+  return { ...op, value: { ...(op.value as ReturnInvokeValue), orderId: found.orderId! } };
 }

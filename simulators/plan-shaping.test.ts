@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { OP, type ScanInvokeValue, type WebhookInvokeValue } from '../src/model/op-values.ts';
 import { firstUnsortedIndex } from '../src/model/planned-op.ts';
 import type { ReplayOp } from '../src/plan/recording-planner.ts';
+import { ReferenceStoreCodec } from '../src/targets/reference-store/reference-store-codec.ts';
 import type { FleetContext } from './device-fleet.ts';
 import { KafkaScanPublisher } from './kafka-scan-publisher.ts';
 import { MarketplaceWebhookFleet } from './marketplace-webhook-fleet.ts';
 import { OrderRegistry } from './order-registry.ts';
 import { RfidReaderFleet, scanMessage } from './rfid-reader-fleet.ts';
 import { WebShopperFleet } from './web-shopper-fleet.ts';
+
+const codec = new ReferenceStoreCodec();
 
 const ctx: FleetContext = {
   orders: new OrderRegistry(),
@@ -101,7 +104,7 @@ describe('plan shaping', () => {
 
   it('webhooks: duplicates are copies with the same event id; a reordered delivery lands after the SKU’s next', () => {
     const fleet = new MarketplaceWebhookFleet(
-      { baseUrl: 'http://127.0.0.1:1', duplicateRate: 0.1, reorderRate: 0.1, seed: 3 },
+      { baseUrl: 'http://127.0.0.1:1', codec, duplicateRate: 0.1, reorderRate: 0.1, seed: 3 },
       ctx,
     );
     const shaped = fleet.shapePlan(hooks);
@@ -122,7 +125,7 @@ describe('plan shaping', () => {
 
   it('web shoppers look at the stock of the first SKU before a checkout', () => {
     const fleet = new WebShopperFleet(
-      { baseUrl: 'http://127.0.0.1:1', stockReads: { rate: 1, leadMs: 300 } },
+      { baseUrl: 'http://127.0.0.1:1', codec, stockReads: { rate: 1, leadMs: 300 } },
       ctx,
     );
     const shaped = fleet.shapePlan([

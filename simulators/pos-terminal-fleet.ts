@@ -11,9 +11,11 @@ import {
 } from '../src/model/op-values.ts';
 import { localIdOfDevice, storeOfDevice } from '../src/plan/device-ids.ts';
 import type { ReplayOp } from '../src/plan/recording-planner.ts';
+import type { CodecChannel, TargetCodec } from '../src/targets/target-codec.ts';
 import { type DeviceFleet, type FleetContext, notNeeded, type OpResolver } from './device-fleet.ts';
 import type { ResolvedOp } from './fleet-plan-stream.ts';
 import type { FollowUpItem, FollowUpOp } from './follow-up-queue.ts';
+import { resolveOrder } from './order-registry.ts';
 import {
   DEFAULT_OFFLINE_LIMITS,
   decideOfflineSale,
@@ -23,14 +25,13 @@ import {
 } from './pos-offline-queue.ts';
 import { RetryChain, type RetryPolicy } from './retry-chain.ts';
 import { draw } from './seeded-draw.ts';
-import { checkoutOk, completionOf, isUnavailable, offlineSyncOk, returnOk } from './store-answers.ts';
-import { StoreHttp } from './store-http.ts';
-import { checkoutRequest, resolveOrder, returnPath, returnRequest } from './store-requests.ts';
 
 export interface PosTerminalOptions {
   /** The store API as the lanes reach it (put a proxy in between to cut the uplink). */
   /** One URL, or one per region, preferred first (see StoreHttp). */
   readonly baseUrl: string | readonly string[];
+  /** The target's codec: how a sale, a return or an offline batch goes on the wire. */
+  readonly codec: TargetCodec;
   /**
    * A store's own uplink, when stores reach the store API through different links (so a
    * fault can cut some stores off and not others); stores it returns undefined for use baseUrl.
@@ -92,7 +93,7 @@ class PosLane implements FollowUpItem {
   readonly device: string;
   readonly queue: OfflineQueue;
   /** The store's uplink: set when the lane is created. */
-  http!: StoreHttp;
+  http!: CodecChannel;
   /** performance.now() before which sales skip the uplink (it failed recently). */
   offlineUntil = Number.NEGATIVE_INFINITY;
   /** Bumped on every upload and its outcome, so only the newest queued upload counts. */
@@ -125,9 +126,10 @@ class PosLane implements FollowUpItem {
 export class PosTerminalFleet implements DeviceFleet, OpResolver {
   readonly kind = 'pos' as const;
   private readonly ctx: FleetContext;
-  private readonly http: StoreHttp;
+  private readonly http: CodecChannel;
+  private readonly codec: TargetCodec;
   /** Per-store uplinks by URL list, shared by the stores on one link. */
-  private readonly uplinks = new Map<string, StoreHttp>();
+  private readonly uplinks = new Map<string, CodecChannel>();
   private readonly uplinkOf: PosTerminalOptions['uplinkOf'];
   private readonly connections: number;
   private opened = false;
@@ -149,10 +151,15 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
   constructor(options: PosTerminalOptions, ctx: FleetContext) {
     this.ctx = ctx;
     this.connections = options.connections ?? 16;
-    this.http = new StoreHttp({ baseUrl: options.baseUrl, connections: this.connections });
+    this.codec = options.codec;
+    this.http = options.codec.channel(options.baseUrl, { connections: this.connections });
     this.uplinkOf = options.uplinkOf;
     this.timeoutMs = options.uplinkTimeoutMs ?? 3_000;
-    this.limits = options.offline === false ? false : { ...DEFAULT_OFFLINE_LIMITS, ...options.offline };
+    // A target without offline sync cannot take a till's offline batches: its lanes never sell offline.
+    this.limits =
+      options.offline === false || !options.codec.ops.has('offline-sync')
+        ? false
+        : { ...DEFAULT_OFFLINE_LIMITS, ...options.offline };
     const prices = options.prices;
     this.priceOf =
       prices === undefined
@@ -193,13 +200,13 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
     await Promise.all([this.http.close(), ...[...this.uplinks.values()].map((h) => h.close())]);
   }
 
-  private httpForStore(store: string): StoreHttp {
+  private httpForStore(store: string): CodecChannel {
     const urls = this.uplinkOf?.(store);
     if (urls === undefined) return this.http;
     const key = typeof urls === 'string' ? urls : urls.join(' ');
     let http = this.uplinks.get(key);
     if (http === undefined) {
-      http = new StoreHttp({ baseUrl: urls, connections: this.connections });
+      http = this.codec.channel(urls, { connections: this.connections });
       if (this.opened) http.open();
       this.uplinks.set(key, http);
     }
@@ -225,7 +232,7 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
         return this.sell(lane, op.value as CheckoutInvokeValue, timeoutMs);
       case OP.return:
       case OP.exchange:
-        return this.takeBack(lane, op.value as ReturnInvokeValue, timeoutMs);
+        return this.takeBack(lane, op.f, op.value as ReturnInvokeValue, timeoutMs);
       case OP.offlineSync:
         return this.upload(lane, op.value as OfflineSyncInvokeValue, timeoutMs);
       default:
@@ -268,26 +275,20 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
     timeoutMs: number,
   ): Promise<Completion> {
     const key = value.idempotencyKey;
-    const outcome = await lane.http.request(
-      'POST',
-      '/checkout',
-      checkoutRequest(value, lane.queue.terminal),
-      { 'idempotency-key': key },
-      timeoutMs,
-    );
-    if (outcome.kind === 'not-sent' || isUnavailable(outcome)) {
+    const sent = await lane.http.send({ op: 'checkout', value, terminal: lane.queue.terminal, timeoutMs });
+    if (sent.transport === 'not-sent' || sent.unavailable) {
       // The store cannot have taken it: the lane goes offline and sells it there.
       this.ctx.orders.settle(key, 'fail');
       lane.offlineUntil = performance.now() + this.retryOnlineAfterMs;
       if (this.limits !== false) return this.sellOffline(lane, value);
-      return completionOf(outcome, checkoutOk);
+      return sent.completion;
     }
-    if (outcome.kind === 'unknown') {
+    if (sent.transport === 'unknown') {
       // Maybe sold online: not rung up again offline (that could sell it twice); later sales go offline.
       lane.offlineUntil = performance.now() + this.retryOnlineAfterMs;
       this.ctx.count('pos.uplink-lost');
     }
-    const done = completionOf(outcome, checkoutOk);
+    const done = sent.completion;
     this.ctx.orders.settle(key, done.type, (done.value as { orderId?: string } | undefined)?.orderId);
     if (done.type === 'ok') lane.offlineUntil = Number.NEGATIVE_INFINITY;
     return done;
@@ -323,7 +324,12 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
     };
   }
 
-  private async takeBack(lane: PosLane, value: ReturnInvokeValue, timeoutMs: number): Promise<Completion> {
+  private async takeBack(
+    lane: PosLane,
+    f: string,
+    value: ReturnInvokeValue,
+    timeoutMs: number,
+  ): Promise<Completion> {
     // A till that gets no answer re-rings the return as a new transaction: the store must
     // not refund twice, even while the first attempt is still being processed.
     let chain = this.returnChains.get(value);
@@ -343,15 +349,14 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
       }
     }
     // Returns need the original order: there is no offline mode for them.
-    const outcome = await lane.http.request(
-      'POST',
-      returnPath(value),
-      returnRequest(value, lane.queue.terminal),
-      { 'idempotency-key': value.idempotencyKey },
+    const sent = await lane.http.send({
+      op: f === OP.exchange ? 'exchange' : 'return',
+      value,
+      terminal: lane.queue.terminal,
       timeoutMs,
-    );
-    if (outcome.kind !== 'answer') lane.offlineUntil = performance.now() + this.retryOnlineAfterMs;
-    const done = completionOf(outcome, returnOk);
+    });
+    if (sent.transport !== 'answered') lane.offlineUntil = performance.now() + this.retryOnlineAfterMs;
+    const done = sent.completion;
     chain?.settled(this.ctx, done.type === 'info', ticket);
     return done;
   }
@@ -367,18 +372,15 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
     batch.inFlight++;
     const ticket = this.ctx.expectDecision(this.ctx.nowPlanMs() + timeoutMs);
     const body = lane.queue.requestBody(batch);
-    const outcome = await lane.http.request('POST', '/pos/offline-sync', body, undefined, timeoutMs);
+    const sent = await lane.http.send({ op: 'offline-sync', value: body, timeoutMs });
     batch.inFlight--;
     lane.gen++;
-    const done = completionOf(outcome, offlineSyncOk);
-    if (
-      outcome.kind === 'unknown' ||
-      (outcome.kind === 'answer' && outcome.status >= 500 && !isUnavailable(outcome))
-    ) {
+    const done = sent.completion;
+    if (sent.transport === 'unknown' || sent.serverError) {
       // The store may have the batch: it is sent again as it is, never resealed.
       batch.maybeReceived = true;
     }
-    this.settleUpload(lane, batch, done, outcome.kind === 'answer');
+    this.settleUpload(lane, batch, done, sent.transport === 'answered');
     ticket.closed = true;
     return done;
   }

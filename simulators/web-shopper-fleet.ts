@@ -9,6 +9,7 @@ import {
   type ReturnInvokeValue,
 } from '../src/model/op-values.ts';
 import type { ReplayOp } from '../src/plan/recording-planner.ts';
+import type { CodecChannel, TargetCodec } from '../src/targets/target-codec.ts';
 import {
   type DeviceFleet,
   type FleetContext,
@@ -17,15 +18,15 @@ import {
   type PlanShaper,
 } from './device-fleet.ts';
 import type { ResolvedOp } from './fleet-plan-stream.ts';
+import { resolveOrder } from './order-registry.ts';
 import { RetryChain, type RetryPolicy } from './retry-chain.ts';
 import { draw, sortByTime } from './seeded-draw.ts';
-import { checkoutOk, completionOf, readStockOk, returnOk } from './store-answers.ts';
-import { StoreHttp } from './store-http.ts';
-import { checkoutRequest, resolveOrder, returnPath, returnRequest } from './store-requests.ts';
 
 export interface WebShopperOptions {
-  /** One URL, or one per region, preferred first (see StoreHttp). */
+  /** One URL, or one per site, preferred first (see the codec's channel). */
   readonly baseUrl: string | readonly string[];
+  /** The target's codec: how a checkout, return or stock read goes on the wire. */
+  readonly codec: TargetCodec;
   readonly connections?: number;
   /** A shopper's request timeout (default 3 s). */
   readonly timeoutMs?: number;
@@ -41,7 +42,7 @@ export interface WebShopperOptions {
 export class WebShopperFleet implements DeviceFleet, PlanShaper, OpResolver {
   readonly kind = 'web' as const;
   private readonly ctx: FleetContext;
-  private readonly http: StoreHttp;
+  private readonly http: CodecChannel;
   private readonly timeoutMs: number;
   private readonly policy: RetryPolicy;
   private readonly stockReads: { rate: number; leadMs: number } | false;
@@ -51,15 +52,16 @@ export class WebShopperFleet implements DeviceFleet, PlanShaper, OpResolver {
 
   constructor(options: WebShopperOptions, ctx: FleetContext) {
     this.ctx = ctx;
-    this.http = new StoreHttp({ baseUrl: options.baseUrl, connections: options.connections ?? 32 });
+    this.http = options.codec.channel(options.baseUrl, { connections: options.connections ?? 32 });
     this.timeoutMs = options.timeoutMs ?? 3_000;
     this.policy = {
       maxAttempts: options.maxAttempts ?? 3,
       backoffMs: options.retryAfterMs ?? 1_000,
       attemptTimeoutMs: this.timeoutMs,
     };
+    // A target without stock reads is not asked for them (the run lists them as not exercised).
     this.stockReads =
-      options.stockReads === false
+      options.stockReads === false || !options.codec.ops.has('read-stock')
         ? false
         : { rate: options.stockReads?.rate ?? 1, leadMs: options.stockReads?.leadMs ?? 500 };
     this.seed = options.seed ?? 1;
@@ -119,14 +121,7 @@ export class WebShopperFleet implements DeviceFleet, PlanShaper, OpResolver {
   }
 
   private async readStock(value: ReadStockInvokeValue, timeoutMs: number): Promise<Completion> {
-    const outcome = await this.http.request(
-      'GET',
-      `/stock/${encodeURIComponent(value.sku)}`,
-      undefined,
-      undefined,
-      timeoutMs,
-    );
-    return completionOf(outcome, readStockOk);
+    return (await this.http.send({ op: 'read-stock', value, timeoutMs })).completion;
   }
 
   private async attempt(op: ClientOp, device: string, timeoutMs: number): Promise<Completion> {
@@ -143,22 +138,8 @@ export class WebShopperFleet implements DeviceFleet, PlanShaper, OpResolver {
     const ticket = chain.started(this.ctx);
     const checkout = op.f === OP.checkout;
     if (checkout) this.ctx.orders.begin(value.idempotencyKey);
-    const outcome = checkout
-      ? await this.http.request(
-          'POST',
-          '/checkout',
-          checkoutRequest(value as CheckoutInvokeValue, undefined),
-          { 'idempotency-key': value.idempotencyKey },
-          timeoutMs,
-        )
-      : await this.http.request(
-          'POST',
-          returnPath(value as ReturnInvokeValue),
-          returnRequest(value as ReturnInvokeValue, undefined),
-          { 'idempotency-key': value.idempotencyKey },
-          timeoutMs,
-        );
-    const done = completionOf(outcome, checkout ? checkoutOk : returnOk);
+    const op_ = checkout ? 'checkout' : op.f === OP.exchange ? 'exchange' : 'return';
+    const done = (await this.http.send({ op: op_, value, timeoutMs })).completion;
     if (checkout) {
       this.ctx.orders.settle(
         value.idempotencyKey,

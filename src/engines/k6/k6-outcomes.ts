@@ -1,6 +1,6 @@
 // k6's outcome lines → history entries, exactly as the node engine writes them:
 // an invoke per attempt (before it was sent), then ok | fail | info with the
-// value the node fleets would record (simulators/store-answers.ts reads the
+// value the node fleets would record (src/targets/reference-store/store-answers.ts reads the
 // answer), latency from the scheduled time, the device renamed after each info.
 // Lines come from many VUs and are a little out of order, so entries wait in a
 // short reorder window and leave in time order; times move from k6's clock
@@ -15,8 +15,8 @@ import {
   readStockOk,
   returnOk,
   webhookCompletion,
-} from '../../../simulators/store-answers.ts';
-import type { HttpOutcome } from '../../../simulators/store-http.ts';
+} from '../../targets/reference-store/store-answers.ts';
+import type { HttpOutcome } from '../../targets/reference-store/store-http.ts';
 import type { RunClock } from '../../history/run-clock.ts';
 import {
   type CompletionEntry,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FleetClient } from '../../../simulators/fleet-client.ts';
-import { checkoutRequest, returnRequest, webhookRequest } from '../../../simulators/store-requests.ts';
+import { checkoutRequest, returnRequest, webhookRequest } from '../../targets/reference-store/store-requests.ts';
 import type { CheckoutInvokeValue, ReturnInvokeValue, WebhookInvokeValue } from '../../model/op-values.ts';
 import type { ReplayOp } from '../../plan/recording-planner.ts';
 import {

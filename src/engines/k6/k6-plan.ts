@@ -1,6 +1,6 @@
 // A replay plan's HTTP ops as data for a k6 script: one request per op (method,
 // path, body, Idempotency-Key, name tag, timeout, retry class), built by the same
-// code the node fleets use (simulators/store-requests.ts) after the same plan
+// code the node fleets use (src/targets/reference-store/store-requests.ts) after the same plan
 // shaping (stock reads before web checkouts, webhook duplicates and late
 // deliveries), so both engines send the same requests and record the same values.
 // Kafka-speaking devices (RFID readers, scanners) are not k6's: splitByEngine
@@ -11,7 +11,7 @@ import {
   returnPath,
   returnRequest,
   webhookRequest,
-} from '../../../simulators/store-requests.ts';
+} from '../../targets/reference-store/store-requests.ts';
 import {
   type CheckoutInvokeValue,
   OP,

@@ -4,9 +4,9 @@
 // With one URL per region it fails over on the client side, as retail apps and
 // POS uplinks with a secondary endpoint (or a GSLB shifting DNS) do.
 import { Pool } from 'undici';
-import { neverSent } from '../src/engines/never-sent.ts';
-import { PeakdrillError } from '../src/model/errors.ts';
-import type { OpError } from '../src/model/history-entry.ts';
+import { neverSent } from '../../engines/never-sent.ts';
+import { PeakdrillError } from '../../model/errors.ts';
+import type { OpError } from '../../model/history-entry.ts';
 
 export type HttpOutcome =
   | { readonly kind: 'answer'; readonly status: number; readonly body: unknown }

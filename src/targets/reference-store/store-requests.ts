@@ -1,6 +1,5 @@
-// Op values (op-values shapes) → the reference store's requests, shared by the
-// devices that speak its HTTP API, and the plan-time step that gives a return
-// or exchange the SUT's id of the order it refers to.
+// Op values (op-values shapes) → the reference store's requests: the encoding
+// half of its codec (reference-store-codec.ts), shared with the k6 plan.
 import type {
   CheckoutInvokeValue,
   ExchangeInvokeValue,
@@ -8,9 +7,7 @@ import type {
   ReturnInvokeValue,
   TenderValue,
   WebhookInvokeValue,
-} from '../src/model/op-values.ts';
-import type { ReplayOp } from '../src/plan/recording-planner.ts';
-import type { OrderRegistry } from './order-registry.ts';
+} from '../../model/op-values.ts';
 
 const saleLines = (lines: readonly LineValue[]) =>
   lines.map((l) =>
@@ -59,16 +56,4 @@ export function webhookRequest(value: WebhookInvokeValue, defaultStore: string):
     sequence: value.sequence,
     qty: type === 'inventory.adjusted' ? delta : Math.abs(delta),
   };
-}
-
-/**
- * Gives a return or exchange the SUT's order id, learnt when its checkout was acknowledged;
- * null while that checkout is in flight; else why it cannot be sent (the order failed, is unknown).
- */
-export function resolveOrder(op: ReplayOp, orders: OrderRegistry): ReplayOp | string | null {
-  if (op.orderKey === undefined) return op;
-  const found = orders.lookup(op.orderKey);
-  if (found.state === 'pending') return null;
-  if (found.state !== 'ok') return `return-of-${found.state}-order`;
-  return { ...op, value: { ...(op.value as ReturnInvokeValue), orderId: found.orderId! } };
 }

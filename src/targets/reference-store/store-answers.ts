@@ -1,7 +1,7 @@
 // The reference store's answers → completions with op-values shapes. 2xx is ok
 // (its body translated), 4xx fail, 5xx fail only when the store says
 // `outcome: not-applied` and info otherwise; a body that cannot be read is info.
-import type { Completion } from '../src/engines/open-model-scheduler.ts';
+import type { Completion } from '../../engines/open-model-scheduler.ts';
 import type {
   CheckoutOkValue,
   OfflineSyncOkValue,
@@ -9,7 +9,7 @@ import type {
   ReturnOkValue,
   TenderValue,
   WebhookOkValue,
-} from '../src/model/op-values.ts';
+} from '../../model/op-values.ts';
 import type { HttpOutcome } from './store-http.ts';
 
 type Obj = Record<string, unknown>;
