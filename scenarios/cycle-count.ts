@@ -13,6 +13,7 @@ export default defineScenario({
   // sold from while its count is on the way (speed 20 packs the sales between them).
   traffic: { profile: 'rfid-cycle-count', duration: '10m', stores: 2, skus: 60 },
   speed: 20,
+  requires: ['scans'],
   fleets: { rfid: { readersPerStore: 2, duplicateRate: 0.2, reorderRate: 0.3 }, scanners: { perStore: 1 } },
   faults: [
     {

@@ -8,6 +8,7 @@ export default defineScenario({
   description: 'Region a lost mid-sale, failover to region b, then a failback drill',
   traffic: { profile: 'flash-sale', duration: '6m', stores: 20, skus: 2_000 },
   speed: 5,
+  requires: ['checkout', 'failover'],
   fleets: { web: { shoppers: 200 }, pos: { lanesPerStore: 4 } },
   faults: [
     // Replication stalls just before the region is lost: with synchronous commit no sale

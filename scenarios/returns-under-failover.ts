@@ -9,6 +9,7 @@ export default defineScenario({
   traffic: { profile: 'returns-wave', duration: '10m', stores: 20, skus: 2_000 },
   speed: 10,
   // One return in five is double-tapped at the till: two refunds of one return race.
+  requires: ['checkout', 'returns', 'failover'],
   fleets: { pos: { lanesPerStore: 2, doubleSubmitRate: 0.2 }, web: { shoppers: 50 } },
   faults: [{ name: 'lose-region-a', fault: { kind: 'region-loss', target: 'a' }, at: '4m', for: '2m' }],
   assertions: {

@@ -8,6 +8,7 @@ export default defineScenario({
   description: '20% of stores lose their uplink for five minutes; offline sales sync on reconnect',
   traffic: { profile: 'steady-day', duration: '10m', stores: 20, skus: 2_000 },
   speed: 10,
+  requires: ['checkout', 'offline-sync'],
   fleets: {
     pos: { lanesPerStore: 4, offline: { maxSaleCents: 50_000, maxSales: 500, cardAllowed: true } },
   },

@@ -10,6 +10,7 @@ export default defineScenario({
   description: 'Marketplace duplicates and reordering at 10x volume',
   traffic: { profile: 'steady-day', duration: '50m', stores: 10, skus: 1_000 },
   speed: 100,
+  requires: ['marketplace-webhooks'],
   fleets: { webhooks: { duplicateRate: 0.3, reorderRate: 0.2 } },
   faults: [
     {

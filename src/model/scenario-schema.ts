@@ -3,6 +3,7 @@
 // k6 has them. Durations are strings ('30s'); validation collects every
 // problem at once and names its field, and the result carries milliseconds.
 import { z } from 'zod';
+import { ABILITIES } from './abilities.ts';
 import { parseDurationMs } from './duration.ts';
 import { PeakdrillError } from './errors.ts';
 import { direction, durationFreeFaultSchemas, proxyTarget, toxicity } from './fault-spec.ts';
@@ -169,6 +170,12 @@ export const scenarioSchema = z
     assertions: z.record(z.string().min(1), threshold).default({}),
     /** Stop, heal and end as `aborted` when the error rate stays above `errorRate` for `for`. */
     abort: z.strictObject({ errorRate: z.number().min(0).max(1), for: duration }).optional(),
+    /**
+     * What the scenario cannot run without (abilities a target must have, see
+     * abilities.ts); a target lacking one is refused at load.
+     * Any other op a target cannot carry is left out and reported as not exercised.
+     */
+    requires: z.array(z.enum(ABILITIES)).default(['checkout']),
     store: z
       .strictObject({
         replication: z.enum(['sync', 'async']).default('sync'),

@@ -13,6 +13,8 @@ import { type FinalState, finalStateFileSchema } from '../model/final-state.ts';
 import { validateScenario } from '../model/scenario-schema.ts';
 import { INVENTORY_EVENTS_TOPIC } from '../reference-store/outbox-relay.ts';
 import { type CapturedStream, readCapturedStream } from '../streams/captured-stream.ts';
+import { REFERENCE_STORE_REJECTIONS } from '../targets/reference-store/reference-store-target.ts';
+import { DEFAULT_TARGET, findTarget } from '../targets/target-registry.ts';
 import { checkerSettingsFor } from '../verdict/checker-settings.ts';
 import { buildVerdict, runOutcome } from '../verdict/verdict.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
@@ -28,19 +30,10 @@ import {
 } from './run-directory.ts';
 
 /**
- * Store answers that are the business saying no, not the system failing: they
- * count toward throughput but not toward error rates.
+ * The reference store's answers that are the business saying no (the default for
+ * runs from before targets); a run's target names its own (TargetModule.businessRejections).
  */
-export const BUSINESS_REJECTION_CODES: readonly string[] = [
-  'out-of-stock',
-  'unit-already-sold',
-  'nothing-to-return',
-  'refund-exceeds-tenders',
-  'unknown-order',
-  'sold-offline',
-  'offline-declined',
-  'not-needed',
-];
+export const BUSINESS_REJECTION_CODES: readonly string[] = REFERENCE_STORE_REJECTIONS;
 
 export interface CheckedRun {
   readonly verdict: Verdict;
@@ -96,18 +89,18 @@ export async function checkRunDirectory(
   const catalog = readRunJson(dir, 'catalog', catalogFileSchema);
   const oracle = readRunJson(dir, 'oracle', oracleFileSchema);
   const stateUnreadable = oracle?.readable === false ? oracle.reason : undefined;
+  const target = findTarget(info?.target ?? DEFAULT_TARGET);
   const paths = options.histories ?? historyPaths(dir);
   const history = await indexRunHistories(paths);
   const results = checkAll(history, state, {
     ...checkerSettingsFor({
       assertions: scenario.assertions,
       recoveredAfter: scenario.probes.recoveredAfter,
-      expectedErrorCodes: BUSINESS_REJECTION_CODES,
+      expectedErrorCodes: target.businessRejections,
     }),
     ...(catalog === undefined ? {} : { oversell: { initialStock: initialStockOf(catalog) } }),
     ...(stateUnreadable === undefined ? {} : { targetRecovery: { stateUnreadable } }),
-    // The reference store (today's only target) publishes its ledger; the target seam (issue 11) will say so.
-    eventStream: { ...eventCapture(dir), targetPublishes: true },
+    eventStream: { ...eventCapture(dir), targetPublishes: target.publishesEvents },
   });
   const outcome = runOutcome(history);
   const verdict = buildVerdict({
@@ -116,6 +109,8 @@ export async function checkRunDirectory(
     versions: info?.versions ?? {},
     results,
     assertions: scenario.assertions,
+    target: target.name,
+    notExercised: info?.notExercised,
     run:
       // A run whose oracle could not read the final state did not finish, whatever the history
       // says, unless the target itself is why (oracle.json): that is a finding, judged above.

@@ -38,6 +38,12 @@ export const runInfoSchema = z.object({
   scenario: z.string().min(1),
   seed: z.int(),
   speed: z.number().positive(),
+  /** The target rehearsed (absent in runs from before targets: the reference store). */
+  target: z.string().optional(),
+  /** Traffic left out because the target has no notion of it. */
+  notExercised: z
+    .array(z.object({ op: z.string(), ops: z.int().min(0).optional(), why: z.string() }))
+    .optional(),
   /** The reference store's seeded defect; null for the correct store or a foreign target. */
   defect: z.string().nullable(),
   engine: z.enum(['node', 'k6']),

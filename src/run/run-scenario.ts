@@ -16,7 +16,7 @@ import { runK6Engine } from '../engines/k6/k6-engine.ts';
 import { buildK6Plan, splitByEngine } from '../engines/k6/k6-plan.ts';
 import { OpenModelScheduler, type SchedulerStats } from '../engines/open-model-scheduler.ts';
 import { runFaultSchedule } from '../faults/fault-schedule.ts';
-import { assertFaultTargets, localStackDeclaration, stackStateDeclaration } from '../faults/fault-targets.ts';
+import { assertFaultTargets, stackStateDeclaration } from '../faults/fault-targets.ts';
 import { Nemesis } from '../faults/nemesis.ts';
 import { HistoryWriter } from '../history/history-writer.ts';
 import { RunClock } from '../history/run-clock.ts';
@@ -24,25 +24,24 @@ import { isMemberDown, isPeakdrillError, PeakdrillError } from '../model/errors.
 import type { FinalState } from '../model/final-state.ts';
 import { runHeader, type Shard } from '../model/history-entry.ts';
 import type { Scenario } from '../model/scenario-schema.ts';
-import { readReferenceStoreState } from '../oracle/reference-store-oracle.ts';
 import { planScenario } from '../plan/scenario-plan.ts';
 import { formatShard, shardPlan } from '../plan/shard-plan.ts';
 import { ProbeRunner, type ProbeState } from '../probes/probe-runner.ts';
-import { checkoutProbe, ProbePools, propagationProbe, type StoreRegion } from '../probes/store-probes.ts';
-import { StoreClient } from '../reference-store/store-client.ts';
 import { renderReports } from '../report/render-reports.ts';
-import { defaultStackDir, LocalStack, stackIsRunning } from '../stack/local-stack.ts';
-import { posUplinkOf } from '../stack/pos-uplinks.ts';
+import { defaultStackDir, stackIsRunning } from '../stack/local-stack.ts';
 import { stackLayout } from '../stack/stack-context.ts';
-import { readStackState, type StackState } from '../stack/stack-state.ts';
+import { readStackState } from '../stack/stack-state.ts';
 import { TOOLCHAIN } from '../stack/toolchain/toolchain-versions.ts';
+import { assertTargetServes, exercisablePlan, unexercisedFollowUps } from '../targets/scenario-needs.ts';
+import type { StartedTarget, TargetModule, TargetProbes } from '../targets/target.ts';
+import { DEFAULT_TARGET, findTarget } from '../targets/target-registry.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
 import { sweepAbandonedStacks } from './abandoned-stacks.ts';
 import { AbortWatch } from './abort-rule.ts';
 import { BUSINESS_REJECTION_CODES, checkRunDirectory, writeJsonAtomically } from './check-run.ts';
-import { type EventCapture, startEventCapture } from './event-capture-phase.ts';
+import type { EventCapture } from './event-capture-phase.ts';
 import { recordJudgementError } from './judgement-error.ts';
-import { PROBE_PRICE_CENTS, PROBE_STORE, PROPAGATION_PROBE_SKU } from './run-catalog.ts';
+import { PROBE_PRICE_CENTS, PROBE_STORE } from './run-catalog.ts';
 import {
   type OracleFile,
   type RunInfo,
@@ -57,6 +56,8 @@ import type { RunPhase, StatusFigures } from './status-line.ts';
 
 export interface RunScenarioOptions {
   readonly scenario: Scenario;
+  /** The system rehearsed, by target name (default: the reference store). */
+  readonly target?: string | undefined;
   /** The reference store's seeded defect (local stack only); undefined = the correct store. */
   readonly defect?: string | undefined;
   readonly speed?: number | undefined;
@@ -111,46 +112,18 @@ export function newRunId(scenario: string, now = new Date()): string {
   return `${scenario}-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-function edgeRegions(state: StackState): readonly [StoreRegion, StoreRegion] {
-  const edge = (region: 'a' | 'b'): StoreRegion => {
-    const proxy = state.proxies.find((p) => p.name === `edge-${region}`);
-    if (proxy === undefined) {
-      throw new PeakdrillError(
-        'PEAKDRILL_ERR_STACK_STATE',
-        `the stack in ${state.dir} has no edge-${region} proxy`,
-        {
-          hint: 'start it with the reference store: `peakdrill stack up` (without --no-store)',
-        },
-      );
-    }
-    return { name: region, url: `http://${proxy.listen.host}:${proxy.listen.port}` };
-  };
-  return [edge('a'), edge('b')];
-}
-
-/** Each store's POS uplink when the stack has them (pos-uplink-N, then region b's edge). */
-function uplinksOf(state: StackState, regions: readonly [StoreRegion, StoreRegion]) {
-  const byName = new Map(state.proxies.map((p) => [p.name, `http://${p.listen.host}:${p.listen.port}`]));
-  return (store: string): string[] | undefined => {
-    const name = posUplinkOf(store);
-    const url = name === undefined ? undefined : byName.get(name);
-    return url === undefined ? undefined : [url, regions[1].url];
-  };
-}
-
 function fleetClient(
   scenario: Scenario,
-  regions: readonly [StoreRegion, StoreRegion],
-  uplinkOf: (store: string) => string[] | undefined,
-  kafkaBrokers: readonly string[],
+  target: StartedTarget,
   prices: ReadonlyMap<string, number>,
   seed: number,
 ): FleetClient {
   const f = scenario.fleets;
-  const storeUrl = regions.map((r) => r.url);
+  const uplinkOf = (store: string) => target.uplinkOf?.(store);
   return new FleetClient({
-    storeUrl,
-    kafkaBrokers,
+    storeUrl: target.sites.map((r) => r.url),
+    codec: target.codec,
+    kafkaBrokers: target.kafkaBrokers,
     seed,
     tailMs: FOLLOW_UP_TAIL_MS,
     pos: {
@@ -209,7 +182,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   }
   const log = options.log ?? (() => {});
   // Bad input is refused here, before a stack starts or a run directory exists.
-  const planned = await preflight(scenario, options, seed, speed);
+  const { planned, target, notExercised } = await preflight(scenario, options, seed, speed, engine);
   const started = performance.now();
   let phase: RunPhase = 'preparing';
   const tallyRef: { tally: RunTally | undefined } = { tally: undefined };
@@ -247,6 +220,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     defect: options.stack === 'local' ? (options.defect ?? null) : null,
     engine,
     stack: options.stack,
+    target: target.name,
+    ...(notExercised.length > 0 ? { notExercised } : {}),
     versions: {
       peakdrill: PEAKDRILL_VERSION,
       node: process.versions.node,
@@ -280,14 +255,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   if (options.signal?.aborted) onOuterAbort();
 
   let stackStop: (() => Promise<void>) | undefined;
-  let stackDir: string | undefined;
+  let _stackDir: string | undefined;
   let temporaryStackDir: string | undefined;
   let nemesis: Nemesis | undefined;
   let history: HistoryWriter | undefined;
   let clock: RunClock | undefined;
   const probes: ProbeRunner[] = [];
-  const pools = new ProbePools();
-  let regions: readonly [StoreRegion, StoreRegion] | undefined;
+  let targetProbes: TargetProbes | undefined;
   let verdict: Verdict | undefined;
   let eventCapture: EventCapture | undefined;
   /** Never written into a report, whatever a log line or an error message carried. */
@@ -304,52 +278,20 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     // ---- stack --------------------------------------------------------------
     setPhase('starting stack');
     await sweepAbandonedStacks(options.env ?? process.env, log);
-    let state: StackState;
-    if (options.stack === 'local') {
-      const base = join(tmpdir(), `peakdrill-${process.getuid?.() ?? 'user'}`);
-      await mkdir(base, { recursive: true });
-      stackDir = await mkdtemp(join(base, 'run-'));
-      temporaryStackDir = stackDir;
-      info.stackDir = stackDir;
+    const up = await bringUpTarget(target, options, scenario, runDir, log, async (dir, temporary) => {
+      _stackDir = dir;
+      if (temporary) temporaryStackDir = dir;
+      info.stackDir = dir;
+      // Before the stack starts: a peakdrill killed from here on is found, and its run.json corrected.
       if (!worker) await writeJsonAtomically(runFile(runDir, 'run'), info);
-      options.onStackDir?.(stackDir, 'local');
-      const started = await new LocalStack()
-        .withDir(stackDir)
-        .forRun(runDir, { temporary: true })
-        .withReplication(scenario.store.replication)
-        .withReferenceStore({
-          defect: options.defect,
-          failover: scenario.store.failover,
-          failoverDetectionMs: scenario.store.detection,
-        })
-        .withEnv(options.env ?? process.env)
-        .withLogger(log)
-        .start();
-      stackStop = () => started.stop();
-      state = started.state;
-    } else {
-      stackDir = options.stackDir ?? defaultStackDir(options.env);
-      const found = stackIsRunning(stackDir) ? readStackState(stackLayout(stackDir).stateFile) : undefined;
-      if (found === undefined) {
-        throw new PeakdrillError('PEAKDRILL_ERR_UNREACHABLE', `no local stack is running in ${stackDir}`, {
-          hint: 'start one with `peakdrill stack up`, or run with --stack local to start one for this run',
-        });
-      }
-      state = found;
-      info.stackDir = stackDir;
-      options.onStackDir?.(stackDir, 'existing');
-      if (options.defect !== undefined) {
-        log(
-          `--defect ${options.defect} is ignored with --stack existing: the stack runs ${state.defect ?? 'the correct store'}`,
-        );
-      }
-      info.defect = state.defect ?? null;
-    }
-    secrets.push(state.secrets.pgPassword);
-    regions = edgeRegions(state);
+      options.onStackDir?.(dir, options.stack);
+    });
+    stackStop = () => up.stop();
+    if (options.stack === 'existing') info.defect = up.defect;
+    secrets.push(...up.secrets);
     // Only the coordinator touches faults: another shard's clear would heal its live ones.
     if (!worker) {
-      nemesis = Nemesis.forStack(stackDir, { runTag: runId });
+      nemesis = Nemesis.forStack(up.stack.dir, { runTag: runId });
       const left = await nemesis.clearLeftovers();
       if (left.length > 0) log(`healed faults an earlier run left behind: ${left.join(', ')}`);
     }
@@ -358,20 +300,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     // ---- seed ---------------------------------------------------------------
     setPhase('seeding');
     const { plan, catalog } = planned;
+    for (const n of notExercised)
+      log(`not exercised: ${n.op}${n.ops === undefined ? '' : ` (${n.ops} ops)`}: ${n.why}`);
     if (!worker) {
       await writeJsonAtomically(runFile(runDir, 'catalog'), catalog.catalog);
       // Before the reset: the seed's ledger entries are published too, and must be in the capture.
-      eventCapture = await startEventCapture(state, runDir, log);
-      const primary = await findPrimary(regions);
-      const admin = new StoreClient(primary.url, { timeoutMs: 60_000 });
-      // A stack that ran before holds its sales: start each run from the same books.
-      const reset = await admin.reset();
-      if (reset.status >= 300) throw storeAdminError(primary, 'POST /admin/reset', reset.status, reset.text);
-      for (let i = 0; i < catalog.seed.length; i += 5_000) {
-        const seeded = await admin.seed(catalog.seed.slice(i, i + 5_000) as never);
-        if (seeded.status >= 300)
-          throw storeAdminError(primary, 'POST /admin/seed', seeded.status, seeded.text);
-      }
+      eventCapture = await up.captureEvents?.(runDir, log);
+      await up.resetAndSeed(catalog.seed);
     }
     const shardOps = shard === undefined ? plan.ops : shardPlan(plan.ops, shard);
     // The k6 engine takes the HTTP devices; Kafka-speaking ones stay on the node engine.
@@ -388,8 +323,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     });
     tallyRef.tally = tally;
     const prices = new Map(catalog.seed.map((s) => [s.sku, s.priceCents]));
-    const kafka = [state.endpoints.kafka?.url ?? ''].filter(Boolean);
-    const fleet = fleetClient(scenario, regions, uplinksOf(state, regions), kafka, prices, seed);
+    const fleet = fleetClient(scenario, up, prices, seed);
 
     const probeStates = new Map<string, ProbeState>();
     const probeCheckout = {
@@ -398,37 +332,21 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       priceCents: PROBE_PRICE_CENTS,
     };
     if (!worker) {
-      for (const region of regions) {
-        const runner = new ProbeRunner(
-          checkoutProbe({
-            runId,
-            region,
-            checkout: probeCheckout,
-            pools,
-            everyMs: scenario.probes.checkout.every,
-          }),
-          clock,
-          tally,
-        );
-        probes.push(runner);
-        probeStates.set(`checkout-${region.name}`, runner.state);
-      }
-      const propagation = new ProbeRunner(
-        propagationProbe({
-          runId,
-          regions,
-          checkout: { ...probeCheckout, sku: PROPAGATION_PROBE_SKU },
-          pools,
-          clock,
-          everyMs: scenario.probes.propagation.every,
-        }),
+      targetProbes = up.probes({
+        runId,
         clock,
-        tally,
-      );
-      probes.push(propagation);
-      probeStates.set('propagation', propagation.state);
-      // A `while` condition on "checkout" means: the checkout probe of any region.
-      probeStates.set('checkout', anyRegion(regions.map((r) => probeStates.get(`checkout-${r.name}`)!)));
+        checkout: probeCheckout,
+        checkoutEveryMs: scenario.probes.checkout.every,
+        propagationEveryMs: scenario.probes.propagation.every,
+      });
+      for (const [name, spec] of targetProbes.specs) {
+        const runner = new ProbeRunner(spec, clock, tally);
+        probes.push(runner);
+        probeStates.set(name, runner.state);
+      }
+      // A `while` condition on "checkout" means: the checkout probe of any site.
+      const checkouts = [...probeStates].filter(([n]) => n.startsWith('checkout-')).map(([, st]) => st);
+      probeStates.set('checkout', anyRegion(checkouts));
     }
 
     setPhase('running');
@@ -508,7 +426,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
                 shard ? `history-k6-shard-${shard.index + 1}.ndjson` : 'history-k6.ndjson',
               ),
               workDir: join(runDir, 'k6'),
-              baseUrls: regions.map((r) => r.url),
+              baseUrls: up.sites.map((r) => r.url),
               clock,
               planStartWallMs,
               signal: abort.signal,
@@ -552,7 +470,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     if (!worker) {
       if (shard !== undefined) await untilShardsEnd(runDir, shard.count, abort.signal);
       setPhase('settling');
-      const finalState = await targetFinalState(regions, log);
+      const finalState = await targetFinalState(up, log);
       setPhase('reading state');
       if (finalState instanceof Error) {
         // The target could not be read back: a finding (target-recovery), not a harness error.
@@ -584,14 +502,17 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       history.append({ type: 'end', status, atNs: clock.nowNs(), ...(reason ? { reason } : {}) });
       await history.close().catch((error: Error) => fail('error', `history: ${error.message}`));
     }
-    await pools.close();
+    await targetProbes?.close();
     if (stackStop) {
       setPhase('stopping stack');
       await stackStop().catch((error: Error) => log(`stopping the stack failed: ${error.message}`));
-      if (stackDir)
-        await cp(stackLayout(stackDir).logs, join(runDir, 'logs'), { recursive: true }).catch(() => {});
+    }
+    if (temporaryStackDir) {
+      await cp(stackLayout(temporaryStackDir).logs, join(runDir, 'logs'), { recursive: true }).catch(
+        () => {},
+      );
       // The run's own stack directory goes with it: nothing it held (data, specs) outlives the run.
-      if (temporaryStackDir) await rm(temporaryStackDir, { recursive: true, force: true }).catch(() => {});
+      await rm(temporaryStackDir, { recursive: true, force: true }).catch(() => {});
     }
   }
 
@@ -637,14 +558,31 @@ function describeRunError(error: unknown): string {
 const PEAKDRILL_VERSION = '0.1.0';
 
 /**
- * Everything that can be refused before anything starts: the traffic source
- * (a recording is read and planned whole: a broken line is named here, not after
- * the stack is up) and every fault's target against what the stack declares.
+ * Everything that can be refused before anything starts: the target and what the
+ * scenario needs of it, the traffic source (a recording is read and planned
+ * whole: a broken line is named here, not after the stack is up) and every
+ * fault's target against what the target declares. The plan keeps only the ops
+ * the target can carry; the rest is listed as not exercised.
  */
-async function preflight(scenario: Scenario, options: RunScenarioOptions, seed: number, speed: number) {
+async function preflight(
+  scenario: Scenario,
+  options: RunScenarioOptions,
+  seed: number,
+  speed: number,
+  engine: 'node' | 'k6',
+) {
+  const target = findTarget(options.target ?? DEFAULT_TARGET);
+  assertTargetServes(scenario, target);
+  if (engine === 'k6' && target.name !== DEFAULT_TARGET) {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_INVALID_INPUT',
+      `engine: k6 cannot drive target ${target.name} yet (its generated script speaks the reference store's API only)`,
+      { hint: 'run this target on the node engine (leave out --engine k6)' },
+    );
+  }
   const declaration =
     options.stack === 'local'
-      ? localStackDeclaration({ store: true })
+      ? target.declaration()
       : existingDeclaration(options.stackDir ?? defaultStackDir(options.env));
   if (declaration !== undefined) {
     assertFaultTargets(
@@ -653,7 +591,53 @@ async function preflight(scenario: Scenario, options: RunScenarioOptions, seed: 
       (i) => `faults[${i}] (${scenario.faults[i]!.name}).fault`,
     );
   }
-  return planScenario(scenario, { seed, speed });
+  const planned = await planScenario(scenario, { seed, speed });
+  const exercised = exercisablePlan(planned.plan.ops, target);
+  return {
+    target,
+    planned: { ...planned, plan: { ...planned.plan, ops: exercised.ops } },
+    notExercised: [...exercised.notExercised, ...unexercisedFollowUps(scenario, target)],
+  };
+}
+
+/** A fresh local stack with the target on it, or the target on the stack that is up. */
+async function bringUpTarget(
+  target: TargetModule,
+  options: RunScenarioOptions,
+  scenario: Scenario,
+  runDir: string,
+  log: (line: string) => void,
+  onStackDir: (dir: string, temporary: boolean) => Promise<void>,
+): Promise<StartedTarget> {
+  const env = options.env ?? process.env;
+  if (options.stack === 'local') {
+    const base = join(tmpdir(), `peakdrill-${process.getuid?.() ?? 'user'}`);
+    await mkdir(base, { recursive: true });
+    const dir = await mkdtemp(join(base, 'run-'));
+    await onStackDir(dir, true);
+    return target.startLocal({
+      dir,
+      runDir,
+      scenarioStore: scenario.store,
+      defect: options.defect,
+      env,
+      log,
+    });
+  }
+  const dir = options.stackDir ?? defaultStackDir(options.env);
+  const found = stackIsRunning(dir) ? readStackState(stackLayout(dir).stateFile) : undefined;
+  if (found === undefined) {
+    throw new PeakdrillError('PEAKDRILL_ERR_UNREACHABLE', `no local stack is running in ${dir}`, {
+      hint: 'start one with `peakdrill stack up`, or run with --stack local to start one for this run',
+    });
+  }
+  await onStackDir(dir, false);
+  if (options.defect !== undefined) {
+    log(
+      `--defect ${options.defect} is ignored with --stack existing: the stack runs ${found.defect ?? 'the correct store'}`,
+    );
+  }
+  return target.attach(found, { log });
 }
 
 /** An existing stack's declaration; undefined when none is up (the stack phase then says so). */
@@ -662,6 +646,7 @@ function existingDeclaration(dir: string) {
   const state = readStackState(stackLayout(dir).stateFile);
   return state === undefined ? undefined : stackStateDeclaration(state);
 }
+
 /** How long shards wait for each other (the coordinator's plan start; the others' ends). */
 const SHARD_WAIT_MS = 180_000;
 
@@ -717,52 +702,18 @@ function oracleRecord(readable: boolean, reason?: string): OracleFile {
 
 /**
  * The settled final state, or the reason the target could not be read at all
- * (no region answered): that is evidence about the target. Anything else thrown
+ * (no site answered): that is evidence about the target. Anything else thrown
  * is peakdrill's own failure and stays an error.
  */
 async function targetFinalState(
-  regions: readonly [StoreRegion, StoreRegion],
+  target: StartedTarget,
   log: (line: string) => void,
 ): Promise<FinalState | Error> {
   try {
-    return await settledState(regions, log);
+    return await target.readFinalState(log);
   } catch (error) {
     if (isPeakdrillError(error) && error.code === 'PEAKDRILL_ERR_UNREACHABLE') return error;
     throw error;
-  }
-}
-
-/** The store applies Kafka scans and replicates asynchronously: read until two reads agree. */
-const SETTLE_MAX_MS = 20_000;
-const SETTLE_EVERY_MS = 1_000;
-
-async function settledState(regions: readonly [StoreRegion, StoreRegion], log: (line: string) => void) {
-  const read = () =>
-    readReferenceStoreState({
-      regions: { a: regions[0].url, b: regions[1].url },
-      timeoutMs: 60_000,
-      onWarning: (message) => warnings.add(message),
-    });
-  const warnings = new Set<string>();
-  const deadline = performance.now() + SETTLE_MAX_MS;
-  let state = await read();
-  let print = fingerprint(state);
-  for (;;) {
-    await new Promise((r) => setTimeout(r, SETTLE_EVERY_MS));
-    const next = await read();
-    const nextPrint = fingerprint(next);
-    state = next;
-    if (nextPrint === print) {
-      for (const w of warnings) log(`oracle: ${w}`);
-      return state;
-    }
-    if (performance.now() > deadline) {
-      log(
-        `the store was still changing ${SETTLE_MAX_MS / 1_000} s after the run (${nextPrint}); checking what it held then`,
-      );
-      return state;
-    }
-    print = nextPrint;
   }
 }
 
@@ -773,16 +724,6 @@ function lastLedgerId(state: FinalState): number | undefined {
   for (const e of state.regions[state.authoritativeRegion]?.ledger ?? [])
     last = Math.max(last ?? e.seq, e.seq);
   return last;
-}
-
-/** What moves while the store catches up: ledger, scans and events per region. */
-function fingerprint(state: FinalState): string {
-  return Object.entries(state.regions)
-    .map(
-      ([name, r]) =>
-        `${name}:${r.ledger.length}/${r.scans.length}/${r.webhookEvents.length}/${r.orders.length}`,
-    )
-    .join(' ');
 }
 
 function anyRegion(states: readonly ProbeState[]): ProbeState {
@@ -801,34 +742,6 @@ function anyRegion(states: readonly ProbeState[]): ProbeState {
       return states.reduce((n, s) => n + s.failures, 0);
     },
   } as ProbeState;
-}
-
-async function findPrimary(regions: readonly [StoreRegion, StoreRegion]): Promise<StoreRegion> {
-  const seen: string[] = [];
-  for (const region of regions) {
-    try {
-      const health = await new StoreClient(region.url, { timeoutMs: 5_000 }).health();
-      seen.push(`${region.name}: ${health.status} ${health.body?.role ?? ''}`);
-      if (health.status === 200 && health.body?.role === 'primary') return region;
-    } catch (error) {
-      seen.push(`${region.name}: ${(error as Error).message}`);
-    }
-  }
-  throw new PeakdrillError(
-    'PEAKDRILL_ERR_UNREACHABLE',
-    `no region of the store takes writes (${seen.join('; ')})`,
-    {
-      hint: 'check `peakdrill stack status`; restart the stack with `peakdrill stack down && peakdrill stack up`',
-    },
-  );
-}
-
-function storeAdminError(region: StoreRegion, what: string, status: number, text: string): PeakdrillError {
-  return new PeakdrillError(
-    'PEAKDRILL_ERR_UNREACHABLE',
-    `${what} on region ${region.name} (${region.url}) answered ${status}: ${text.slice(0, 300)}`,
-    { hint: 'see the store logs in the run directory (logs/store-*.log)' },
-  );
 }
 
 function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {

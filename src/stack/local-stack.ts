@@ -25,7 +25,11 @@ import {
   startStandby,
 } from './postgres-service.ts';
 import { anyAlive, reapPidDir, type SupervisedProcess } from './process-supervisor.ts';
-import { type ReferenceStoreOptions, startReferenceStores } from './reference-store-service.ts';
+import {
+  type ReferenceStoreOptions,
+  type StoreLinks,
+  startReferenceStores,
+} from './reference-store-service.ts';
 import { type StackContext, stackLayout } from './stack-context.ts';
 import { registerStack, unregisterStack } from './stack-registry.ts';
 import {
@@ -37,9 +41,27 @@ import {
 } from './stack-state.ts';
 import { ensurePostgresUser } from './toolchain/postgres-installer.ts';
 import { resolveTools } from './toolchain/tool-locator.ts';
-import { startToxiproxy } from './toxiproxy-service.ts';
+import { type ProxyEndpoint, type StartedToxiproxy, startToxiproxy } from './toxiproxy-service.ts';
 
 export type ReplicationMode = 'sync' | 'async';
+
+/** What a target's members get from the stack they join: its processes' context, proxies and links. */
+export interface StackInfra {
+  readonly ctx: StackContext;
+  readonly toxiproxy: StartedToxiproxy;
+  readonly links: StoreLinks;
+  /** postgres-a's and postgres-b's own ports (for a superuser setting up a database). */
+  readonly postgresPorts: Record<'a' | 'b', number>;
+}
+
+/** Members a target started inside the stack: their proxies and named endpoints (recorded in stack.json). */
+export interface StartedMembers {
+  readonly proxies: readonly ProxyEndpoint[];
+  readonly endpoints: Readonly<Record<string, StackState['endpoints'][string]>>;
+}
+
+/** Starts a target's members once the databases and Kafka are up; pushes its processes onto ctx.processes. */
+export type MemberStarter = (infra: StackInfra) => Promise<StartedMembers>;
 export type PostgresName = 'postgres-a' | 'postgres-b';
 
 export function defaultStackDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -54,6 +76,7 @@ export class LocalStack {
   private toxiproxyPort: number | undefined;
   private standbyBootstrap: StandbyBootstrap = 'basebackup';
   private referenceStore: ReferenceStoreOptions | undefined;
+  private members: MemberStarter | undefined;
   private env: NodeJS.ProcessEnv = process.env;
   private log: (line: string) => void = () => {};
   private registration: { temporary: boolean; runDir?: string } = { temporary: false };
@@ -82,6 +105,12 @@ export class LocalStack {
   /** Adds store-a and store-b (the reference store) behind edge-a/edge-b, optionally with one seeded defect. */
   withReferenceStore(options: ReferenceStoreOptions = {}): this {
     this.referenceStore = options;
+    return this;
+  }
+
+  /** Adds a target's own members (a third-party back end) behind proxies of its choosing. */
+  withMembers(start: MemberStarter): this {
+    this.members = start;
     return this;
   }
 
@@ -170,14 +199,17 @@ export class LocalStack {
       if (pgResult.status === 'rejected') throw pgResult.reason;
       if (kafkaResult.status === 'rejected') throw kafkaResult.reason;
       const { primary, standby } = pgResult.value;
+      const links: StoreLinks = {
+        password,
+        dbProxy: { a: dbA, b: dbB },
+        kafkaBrokers: kafkaResult.value.brokers,
+      };
       const stores = this.referenceStore
-        ? await startReferenceStores(
-            ctx,
-            toxiproxy,
-            { password, dbProxy: { a: dbA, b: dbB }, kafkaBrokers: kafkaResult.value.brokers },
-            this.referenceStore,
-          )
+        ? await startReferenceStores(ctx, toxiproxy, links, this.referenceStore)
         : [];
+      const members = this.members
+        ? await this.members({ ctx, toxiproxy, links, postgresPorts: { a: portA, b: portB } })
+        : { proxies: [], endpoints: {} };
       const state: StackState = {
         version: 1,
         dir,
@@ -223,10 +255,18 @@ export class LocalStack {
               },
             ]),
           ),
+          ...members.endpoints,
         },
         // null: the correct store; absent: no store at all.
         ...(this.referenceStore ? { defect: this.referenceStore.defect ?? null } : {}),
-        proxies: [...stores.flatMap((st) => [st.edge, ...st.uplinks]), dbA, dbB, repl, kafkaProxy],
+        proxies: [
+          ...stores.flatMap((st) => [st.edge, ...st.uplinks]),
+          ...members.proxies,
+          dbA,
+          dbB,
+          repl,
+          kafkaProxy,
+        ],
         processes: ctx.processes.map((p) => ({ name: p.name, pid: p.pid })),
         secrets: { pgPassword: password },
       };

@@ -73,6 +73,12 @@ export const verdictSchema = z
     }),
     assertions: z.array(assertionResultSchema),
     checkers: z.array(checkResultSchema),
+    /** The system rehearsed (a target name: reference-store, vendure, …); absent in verdicts before targets. */
+    target: z.string().optional(),
+    /** Traffic the run left out because the target has no notion of it: never silently. */
+    notExercised: z
+      .array(z.strictObject({ op: z.string(), ops: z.int().min(0).optional(), why: z.string() }))
+      .optional(),
   })
   .meta({
     $id: 'https://peakdrill.dev/schemas/verdict.json',

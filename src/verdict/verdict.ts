@@ -28,6 +28,8 @@ export interface VerdictInput {
   /** enforce (default): a checker that finds a violation fails the run even without an assertion. */
   readonly invariants?: 'enforce' | 'report';
   readonly generatedAt?: Date;
+  readonly target?: string | undefined;
+  readonly notExercised?: readonly { op: string; ops?: number | undefined; why: string }[] | undefined;
 }
 
 const MAX_ASSERTION_EVIDENCE = 10;
@@ -112,6 +114,16 @@ export function buildVerdict(input: VerdictInput): Verdict {
       figures: finiteFigures(r.figures),
       evidence: [...r.evidence],
     })),
+    ...(input.target === undefined ? {} : { target: input.target }),
+    ...(input.notExercised === undefined || input.notExercised.length === 0
+      ? {}
+      : {
+          notExercised: input.notExercised.map((n) => ({
+            op: n.op,
+            ...(n.ops === undefined ? {} : { ops: n.ops }),
+            why: n.why,
+          })),
+        }),
   };
 }
 

@@ -11,12 +11,14 @@ import { runCommand } from './run-command.ts';
 import { selftestCommand } from './selftest-command.ts';
 import { setupCommand } from './setup-command.ts';
 import { stackCommand } from './stack-command.ts';
+import { targetCommand } from './target-command.ts';
 
 export const commands: readonly RegisteredCommand[] = [
   registerCommand(setupCommand),
   registerCommand(doctorCommand),
   registerCommand(stackCommand),
   registerCommand(runCommand),
+  registerCommand(targetCommand),
   registerCommand(checkCommand),
   registerCommand(reportCommand),
   registerCommand(selftestCommand),

@@ -11,6 +11,7 @@ import { reapStackNow } from '../../run/abandoned-stacks.ts';
 import { validateRunId } from '../../run/run-id.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 import { StatusLine } from '../../run/status-line.ts';
+import { DEFAULT_TARGET, targetNames } from '../../targets/target-registry.ts';
 import { validateAssertions } from '../../verdict/checker-settings.ts';
 import {
   type CommandContext,
@@ -26,6 +27,7 @@ import { preflightRun } from './run-preflight.ts';
 
 interface RunArgs {
   scenario: string;
+  target: string;
   defect?: string;
   speed?: number;
   seed?: number;
@@ -47,6 +49,11 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         type: 'string',
         demandOption: true,
         describe: 'a built-in scenario (flash-sale, region-failover, …) or a path to a scenario module',
+      })
+      .option('target', {
+        choices: targetNames(),
+        default: DEFAULT_TARGET,
+        describe: 'the system to rehearse (`peakdrill target list` describes each)',
       })
       .option('defect', {
         choices: DEFECT_NAMES,
@@ -90,6 +97,8 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the verdict as JSON' })
       .check((a) => {
         checkSpeed(a.speed);
+        if (a.defect !== undefined && a.target !== DEFAULT_TARGET)
+          throw new Error(`--defect seeds the reference store; target ${a.target} has no seeded defects`);
         if (a.runId !== undefined) validateRunId(String(a.runId));
         return true;
       })
@@ -134,6 +143,7 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
     try {
       result = await runScenario({
         scenario,
+        target: args.target,
         defect: args.defect,
         speed: args.speed,
         seed: args.seed,

@@ -8,15 +8,6 @@
 
 import type { Histogram } from 'hdr-histogram-js';
 import { OrderRegistry } from '../../../simulators/order-registry.ts';
-import {
-  checkoutOk,
-  completionOf,
-  offlineSyncOk,
-  readStockOk,
-  returnOk,
-  webhookCompletion,
-} from '../../targets/reference-store/store-answers.ts';
-import type { HttpOutcome } from '../../targets/reference-store/store-http.ts';
 import type { RunClock } from '../../history/run-clock.ts';
 import {
   type CompletionEntry,
@@ -27,6 +18,15 @@ import {
   type Shard,
 } from '../../model/history-entry.ts';
 import { OP, type ReturnInvokeValue } from '../../model/op-values.ts';
+import {
+  checkoutOk,
+  completionOf,
+  offlineSyncOk,
+  readStockOk,
+  returnOk,
+  webhookCompletion,
+} from '../../targets/reference-store/store-answers.ts';
+import type { HttpOutcome } from '../../targets/reference-store/store-http.ts';
 import { type Completion, createLatencyHistogram, type HistorySink } from '../open-model-scheduler.ts';
 import type { K6Plan } from './k6-plan.ts';
 

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { FleetClient } from '../../../simulators/fleet-client.ts';
-import { checkoutRequest, returnRequest, webhookRequest } from '../../targets/reference-store/store-requests.ts';
 import type { CheckoutInvokeValue, ReturnInvokeValue, WebhookInvokeValue } from '../../model/op-values.ts';
 import type { ReplayOp } from '../../plan/recording-planner.ts';
+import {
+  checkoutRequest,
+  returnRequest,
+  webhookRequest,
+} from '../../targets/reference-store/store-requests.ts';
 import {
   buildK6Plan,
   ORDER_ID_PLACEHOLDER,

@@ -7,12 +7,6 @@
 // leaves them to the node engine. Pure: same ops and options, same result.
 import { FleetClient } from '../../../simulators/fleet-client.ts';
 import {
-  checkoutRequest,
-  returnPath,
-  returnRequest,
-  webhookRequest,
-} from '../../targets/reference-store/store-requests.ts';
-import {
   type CheckoutInvokeValue,
   OP,
   type ReadStockInvokeValue,
@@ -21,6 +15,12 @@ import {
 } from '../../model/op-values.ts';
 import { deviceKindOf, deviceOf, localIdOfDevice } from '../../plan/device-ids.ts';
 import type { ReplayOp } from '../../plan/recording-planner.ts';
+import {
+  checkoutRequest,
+  returnPath,
+  returnRequest,
+  webhookRequest,
+} from '../../targets/reference-store/store-requests.ts';
 
 /** Device kinds whose ops are HTTP requests to the store: these run on k6. */
 export const K6_DEVICE_KINDS: readonly string[] = ['web', 'pos', 'webhook'];

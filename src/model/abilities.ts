@@ -1,0 +1,18 @@
+// What a target can be asked to do: the words scenarios use to say what they
+// cannot run without, and targets to say what they have. Ops its codec carries
+// (checkout … scans) and controls (reset-seed: start from a known catalog;
+// failover: a standby can take over; event-stream: its stock changes are
+// published on a topic peakdrill can read).
+export const ABILITIES = [
+  'checkout',
+  'returns',
+  'exchanges',
+  'stock-reads',
+  'marketplace-webhooks',
+  'offline-sync',
+  'scans',
+  'reset-seed',
+  'failover',
+  'event-stream',
+] as const;
+export type Ability = (typeof ABILITIES)[number];
