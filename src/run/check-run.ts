@@ -14,7 +14,7 @@ import { validateScenario } from '../model/scenario-schema.ts';
 import { INVENTORY_EVENTS_TOPIC } from '../reference-store/outbox-relay.ts';
 import { type CapturedStream, readCapturedStream } from '../streams/captured-stream.ts';
 import { REFERENCE_STORE_REJECTIONS } from '../targets/reference-store/reference-store-target.ts';
-import { DEFAULT_TARGET, findTarget } from '../targets/target-registry.ts';
+import { DEFAULT_TARGET, findTarget, targetNames } from '../targets/target-registry.ts';
 import { checkerSettingsFor } from '../verdict/checker-settings.ts';
 import { buildVerdict, runOutcome } from '../verdict/verdict.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
@@ -24,6 +24,7 @@ import {
   historyPaths,
   oracleFileSchema,
   RUN_FILES,
+  type RunInfo,
   readRunJson,
   runFile,
   runInfoSchema,
@@ -89,7 +90,7 @@ export async function checkRunDirectory(
   const catalog = readRunJson(dir, 'catalog', catalogFileSchema);
   const oracle = readRunJson(dir, 'oracle', oracleFileSchema);
   const stateUnreadable = oracle?.readable === false ? oracle.reason : undefined;
-  const target = findTarget(info?.target ?? DEFAULT_TARGET);
+  const target = targetFacts(info);
   const paths = options.histories ?? historyPaths(dir);
   const history = await indexRunHistories(paths);
   const results = checkAll(history, state, {
@@ -120,6 +121,22 @@ export async function checkRunDirectory(
   });
   if (options.write !== false) await writeJsonAtomically(runFile(dir, 'verdict'), verdict);
   return { verdict, results, history, state };
+}
+
+/**
+ * What judging needs of the run's target: from run.json, else (runs from before
+ * run.json said) the registered target of that name, else the reference store.
+ */
+function targetFacts(info: RunInfo | undefined) {
+  const registered = targetNames().includes(info?.target ?? DEFAULT_TARGET)
+    ? findTarget(info?.target ?? DEFAULT_TARGET)
+    : undefined;
+  return {
+    name: info?.target ?? DEFAULT_TARGET,
+    businessRejections:
+      info?.businessRejections ?? registered?.businessRejections ?? REFERENCE_STORE_REJECTIONS,
+    publishesEvents: info?.publishesEvents ?? registered?.publishesEvents ?? false,
+  };
 }
 
 /** The run's capture of inventory-events; a file that cannot be read is the checker's unknown, not check's crash. */

@@ -40,6 +40,9 @@ export const runInfoSchema = z.object({
   speed: z.number().positive(),
   /** The target rehearsed (absent in runs from before targets: the reference store). */
   target: z.string().optional(),
+  /** The target's answers that are the business saying no, and whether it publishes an event stream. */
+  businessRejections: z.array(z.string()).optional(),
+  publishesEvents: z.boolean().optional(),
   /** Traffic left out because the target has no notion of it. */
   notExercised: z
     .array(z.object({ op: z.string(), ops: z.int().min(0).optional(), why: z.string() }))

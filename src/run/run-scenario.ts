@@ -34,7 +34,7 @@ import { readStackState } from '../stack/stack-state.ts';
 import { TOOLCHAIN } from '../stack/toolchain/toolchain-versions.ts';
 import { assertTargetServes, exercisablePlan, unexercisedFollowUps } from '../targets/scenario-needs.ts';
 import type { StartedTarget, TargetModule, TargetProbes } from '../targets/target.ts';
-import { DEFAULT_TARGET, findTarget } from '../targets/target-registry.ts';
+import { assertEngineDrives, DEFAULT_TARGET, resolveTarget } from '../targets/target-registry.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
 import { sweepAbandonedStacks } from './abandoned-stacks.ts';
 import { AbortWatch } from './abort-rule.ts';
@@ -56,8 +56,8 @@ import type { RunPhase, StatusFigures } from './status-line.ts';
 
 export interface RunScenarioOptions {
   readonly scenario: Scenario;
-  /** The system rehearsed, by target name (default: the reference store). */
-  readonly target?: string | undefined;
+  /** The system rehearsed: a registered name, a config or module path, or the module itself (default: the reference store). */
+  readonly target?: string | TargetModule | undefined;
   /** The reference store's seeded defect (local stack only); undefined = the correct store. */
   readonly defect?: string | undefined;
   readonly speed?: number | undefined;
@@ -221,6 +221,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     engine,
     stack: options.stack,
     target: target.name,
+    businessRejections: [...target.businessRejections],
+    publishesEvents: target.publishesEvents,
     ...(notExercised.length > 0 ? { notExercised } : {}),
     versions: {
       peakdrill: PEAKDRILL_VERSION,
@@ -571,15 +573,12 @@ async function preflight(
   speed: number,
   engine: 'node' | 'k6',
 ) {
-  const target = findTarget(options.target ?? DEFAULT_TARGET);
+  const target =
+    typeof options.target === 'object'
+      ? options.target
+      : await resolveTarget(options.target ?? DEFAULT_TARGET);
   assertTargetServes(scenario, target);
-  if (engine === 'k6' && target.name !== DEFAULT_TARGET) {
-    throw new PeakdrillError(
-      'PEAKDRILL_ERR_INVALID_INPUT',
-      `engine: k6 cannot drive target ${target.name} yet (its generated script speaks the reference store's API only)`,
-      { hint: 'run this target on the node engine (leave out --engine k6)' },
-    );
-  }
+  assertEngineDrives(engine, target.name);
   const declaration =
     options.stack === 'local'
       ? target.declaration()

@@ -89,3 +89,30 @@ describe('peakdrill run refuses bad options before anything starts (issue 15 #6,
     }
   });
 });
+
+describe('peakdrill run refuses a target that cannot serve the scenario, before anything starts (issue 11)', () => {
+  it('a scenario that requires an ability the target lacks names the field and the ability', async () => {
+    const stderr = await refused(['run', 'store-offline', '--target', 'vendure']);
+    expect(stderr).toMatch(/scenario store-offline cannot run on target vendure/);
+    expect(stderr).toMatch(/requires\[1\]: the scenario needs offline-sync, which vendure does not have/);
+    expect(stderr).toMatch(/fix: run it on a target that has offline-sync/);
+  });
+
+  it('a region loss on a target without a failover control names the fault', async () => {
+    const stderr = await refused(['run', 'region-failover', '--target', 'vendure']);
+    expect(stderr).toMatch(/faults\[1\] \(lose-region-a\)\.fault\.kind: region-loss needs failover/);
+  });
+
+  it('the k6 engine with a target its script cannot speak', async () => {
+    expect(await refused(['run', 'flash-sale', '--target', 'vendure', '--engine', 'k6'])).toMatch(
+      /engine: k6 cannot drive target vendure/,
+    );
+  });
+
+  it('a seeded defect on a target that has none, and a target that does not exist', async () => {
+    expect(await refused(['run', 'flash-sale', '--target', 'vendure', '--defect', 'oversell-race'])).toMatch(
+      /--defect seeds the reference store; target vendure has no seeded defects/,
+    );
+    expect(await refused(['run', 'flash-sale', '--target', 'magento'])).toMatch(/--target|target/);
+  });
+});

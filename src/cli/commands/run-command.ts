@@ -11,7 +11,7 @@ import { reapStackNow } from '../../run/abandoned-stacks.ts';
 import { validateRunId } from '../../run/run-id.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 import { StatusLine } from '../../run/status-line.ts';
-import { DEFAULT_TARGET, targetNames } from '../../targets/target-registry.ts';
+import { DEFAULT_TARGET, resolveTarget, targetNames } from '../../targets/target-registry.ts';
 import { validateAssertions } from '../../verdict/checker-settings.ts';
 import {
   type CommandContext,
@@ -51,9 +51,9 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         describe: 'a built-in scenario (flash-sale, region-failover, …) or a path to a scenario module',
       })
       .option('target', {
-        choices: targetNames(),
+        type: 'string',
         default: DEFAULT_TARGET,
-        describe: 'the system to rehearse (`peakdrill target list` describes each)',
+        describe: `the system to rehearse: ${targetNames().join(', ')} (\`peakdrill target list\`), or the path of a target config (.json) or module (.ts)`,
       })
       .option('defect', {
         choices: DEFECT_NAMES,
@@ -143,7 +143,7 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
     try {
       result = await runScenario({
         scenario,
-        target: args.target,
+        target: await resolveTarget(args.target, ctx.cwd),
         defect: args.defect,
         speed: args.speed,
         seed: args.seed,

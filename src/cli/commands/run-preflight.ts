@@ -12,10 +12,14 @@ import { openRecording } from '../../recording/recording-reader.ts';
 import { defaultStackDir, stackIsRunning } from '../../stack/local-stack.ts';
 import { stackLayout } from '../../stack/stack-context.ts';
 import { readStackState } from '../../stack/stack-state.ts';
+import { assertTargetServes } from '../../targets/scenario-needs.ts';
+import { assertEngineDrives, resolveTarget } from '../../targets/target-registry.ts';
 import type { CommandContext } from '../command.ts';
 import { checkOutputDirectory } from '../output-file.ts';
 
 export interface RunPreflightArgs {
+  readonly target: string;
+  readonly engine: 'node' | 'k6';
   readonly stack: 'local' | 'existing';
   readonly stackDir?: string | undefined;
   readonly out: string;
@@ -36,6 +40,9 @@ export async function preflightRun(
   scenario: Scenario,
   ctx: CommandContext,
 ): Promise<RunPreflight> {
+  // The target and what the scenario needs of it (runScenario checks again, for the library form).
+  assertTargetServes(scenario, await resolveTarget(args.target, ctx.cwd));
+  assertEngineDrives(args.engine, args.target);
   const shard = args.shard === undefined ? undefined : parseShard(args.shard);
   if (shard !== undefined && shard.count > 1 && (args.stack !== 'existing' || args.runId === undefined)) {
     throw new PeakdrillError(

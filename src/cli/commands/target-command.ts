@@ -15,13 +15,11 @@ export const targetCommand: PeakdrillCommand<TargetArgs> = {
   command: 'target <action>',
   describe: 'List the systems peakdrill can rehearse, what each can do and which scenarios it runs',
   builder: (y) =>
-    y
-      .positional('action', { choices: ['list'] as const, demandOption: true })
-      .option('json', {
-        type: 'boolean',
-        default: false,
-        describe: 'print { targets: [...] } as JSON',
-      }) as never,
+    y.positional('action', { choices: ['list'] as const, demandOption: true }).option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'print { targets: [...] } as JSON',
+    }) as never,
   async run(args, ctx) {
     const scenarios = await Promise.all(
       builtinScenarioNames().map(async (name) => (await loadScenario(name, ctx.cwd)).scenario),

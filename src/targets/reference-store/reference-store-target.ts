@@ -63,15 +63,23 @@ export const referenceStoreTarget: TargetModule = {
       .withEnv(options.env)
       .withLogger(options.log)
       .start();
-    return referenceStoreOn(started.state, () => started.stop());
+    return referenceStoreApiOn(started.state, edgeRegions(started.state), () => started.stop());
   },
   async attach(state: StackState): Promise<StartedTarget> {
-    return referenceStoreOn(state, async () => {});
+    return referenceStoreApiOn(state, edgeRegions(state), async () => {});
   },
 };
 
-function referenceStoreOn(state: StackState, stop: () => Promise<void>): StartedTarget {
-  const regions = edgeRegions(state);
+/**
+ * A system that speaks the reference store's API, reached at `regions` (site a,
+ * and b when there is one): the reference store itself, or an external service
+ * implementing the same contract.
+ */
+export function referenceStoreApiOn(
+  state: StackState,
+  regions: readonly StoreRegion[],
+  stop: () => Promise<void>,
+): StartedTarget {
   const byName = new Map(state.proxies.map((p) => [p.name, `http://${p.listen.host}:${p.listen.port}`]));
   const kafka = state.endpoints.kafka?.url;
   return {
@@ -79,13 +87,14 @@ function referenceStoreOn(state: StackState, stop: () => Promise<void>): Started
     sites: regions,
     defect: state.defect ?? null,
     codec: new ReferenceStoreCodec(),
-    secrets: [state.secrets.pgPassword],
+    secrets: [state.secrets.pgPassword].filter((s) => s !== ''),
     kafkaBrokers: kafka === undefined ? [] : [kafka],
     uplinkOf(store) {
       // Each store's POS uplink when the stack has them (pos-uplink-N), then region b's edge.
       const name = posUplinkOf(store);
       const url = name === undefined ? undefined : byName.get(name);
-      return url === undefined ? undefined : [url, regions[1].url];
+      const fallback = regions[1]?.url;
+      return url === undefined ? undefined : fallback === undefined ? [url] : [url, fallback];
     },
     resetAndSeed: (seed) => resetAndSeed(regions, seed),
     probes: (context) => referenceStoreProbes(regions, context),
@@ -156,7 +165,7 @@ function storeAdminError(region: StoreRegion, what: string, status: number, text
 }
 
 /** A checkout probe per region (checkout-a, checkout-b) and the cross-region propagation probe. */
-function referenceStoreProbes(regions: readonly [StoreRegion, StoreRegion], context: ProbeContext) {
+function referenceStoreProbes(regions: readonly StoreRegion[], context: ProbeContext) {
   const pools = new ProbePools();
   const specs = new Map<string, ProbeSpec>();
   for (const region of regions) {
@@ -171,17 +180,19 @@ function referenceStoreProbes(regions: readonly [StoreRegion, StoreRegion], cont
       }),
     );
   }
-  specs.set(
-    'propagation',
-    propagationProbe({
-      runId: context.runId,
-      regions,
-      checkout: { ...context.checkout, sku: PROPAGATION_PROBE_SKU },
-      pools,
-      clock: context.clock,
-      everyMs: context.propagationEveryMs,
-    }),
-  );
+  // Propagation needs a second site to see the write in.
+  if (regions.length === 2)
+    specs.set(
+      'propagation',
+      propagationProbe({
+        runId: context.runId,
+        regions: [regions[0]!, regions[1]!],
+        checkout: { ...context.checkout, sku: PROPAGATION_PROBE_SKU },
+        pools,
+        clock: context.clock,
+        everyMs: context.propagationEveryMs,
+      }),
+    );
   return { specs, close: () => pools.close() };
 }
 
@@ -190,13 +201,13 @@ const SETTLE_MAX_MS = 20_000;
 const SETTLE_EVERY_MS = 1_000;
 
 async function settledState(
-  regions: readonly [StoreRegion, StoreRegion],
+  regions: readonly StoreRegion[],
   log: (line: string) => void,
 ): Promise<FinalState> {
   const warnings = new Set<string>();
   const read = () =>
     readReferenceStoreState({
-      regions: { a: regions[0].url, b: regions[1].url },
+      regions: Object.fromEntries(regions.map((r) => [r.name, r.url])),
       timeoutMs: 60_000,
       onWarning: (message) => warnings.add(message),
     });
