@@ -17,6 +17,7 @@ const scenario = (extra: Record<string, unknown>) =>
   validateScenario(
     {
       name: 's',
+      description: 'a test scenario',
       traffic: { profile: 'flash-sale', duration: '1m', stores: 2, skus: 10 },
       fleets: { web: { shoppers: 5 }, pos: { lanesPerStore: 1 } },
       ...extra,

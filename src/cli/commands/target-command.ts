@@ -1,26 +1,33 @@
 // `peakdrill target list`: every registered target, what it can do, and which
 // built-in scenarios it can run (a scenario needs every ability in `requires`).
+
+import { resolve } from 'node:path';
 import { ABILITIES } from '../../model/abilities.ts';
+import { PeakdrillError } from '../../model/errors.ts';
 import { builtinScenarioNames, loadScenario } from '../../model/scenario-loader.ts';
+import { loadExternalConfig } from '../../targets/external/external-config.ts';
+import { checkSites } from '../../targets/external/target-probe.ts';
 import { missingAbilities } from '../../targets/scenario-needs.ts';
 import { listTargets } from '../../targets/target-registry.ts';
-import { EXIT_OK, type PeakdrillCommand, printJson } from '../command.ts';
+import { type CommandContext, EXIT_OK, type PeakdrillCommand, printJson } from '../command.ts';
 
 interface TargetArgs {
-  action: 'list';
+  action: 'list' | 'check';
+  config?: string;
   json: boolean;
 }
 
 export const targetCommand: PeakdrillCommand<TargetArgs> = {
-  command: 'target <action>',
-  describe: 'List the systems peakdrill can rehearse, what each can do and which scenarios it runs',
+  command: 'target <action> [config]',
+  describe:
+    'list: the systems peakdrill can rehearse, what each can do and which scenarios it runs; check <config>: validate a target config and ask every site',
   builder: (y) =>
-    y.positional('action', { choices: ['list'] as const, demandOption: true }).option('json', {
-      type: 'boolean',
-      default: false,
-      describe: 'print { targets: [...] } as JSON',
-    }) as never,
+    y
+      .positional('action', { choices: ['list', 'check'] as const, demandOption: true })
+      .positional('config', { type: 'string', describe: 'a target config (.json), for check' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as never,
   async run(args, ctx) {
+    if (args.action === 'check') return checkConfig(args, ctx);
     const scenarios = await Promise.all(
       builtinScenarioNames().map(async (name) => (await loadScenario(name, ctx.cwd)).scenario),
     );
@@ -43,3 +50,31 @@ export const targetCommand: PeakdrillCommand<TargetArgs> = {
     return EXIT_OK;
   },
 };
+
+async function checkConfig(args: TargetArgs, ctx: CommandContext): Promise<number> {
+  if (args.config === undefined) {
+    throw new PeakdrillError('PEAKDRILL_ERR_USAGE', '`target check` needs the path of a target config', {
+      hint: 'peakdrill target check ./my-target.json',
+    });
+  }
+  const config = loadExternalConfig(resolve(ctx.cwd, args.config));
+  const sites = await checkSites(config);
+  if (args.json) printJson(ctx, { target: config.name, sites });
+  else {
+    for (const s of sites)
+      ctx.stdout.write(
+        `${s.reachable ? 'ok         ' : 'UNREACHABLE'} site ${s.site} ${s.url}: ${s.detail}\n`,
+      );
+  }
+  const down = sites.filter((s) => !s.reachable);
+  if (down.length > 0) {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_UNREACHABLE',
+      `target ${config.name}: ${down.map((s) => `site ${s.site} (${s.url}) did not answer: ${s.detail}`).join('; ')}`,
+      {
+        hint: `start the service at ${down.map((s) => s.url).join(', ')}, or correct sites.${down[0]!.site}.url in ${args.config}`,
+      },
+    );
+  }
+  return EXIT_OK;
+}
