@@ -2,7 +2,7 @@
 // provider starts it behind edge-a, its codec carries the fleets' checkouts, its
 // oracle reads its database into a FinalState, and peakdrill's own checkers judge
 // the history against it. Then `flash-sale` end to end through runScenario.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,5 +126,48 @@ describe('flash-sale on Vendure end to end (node engine)', () => {
     expect(byName.get('event-stream')?.valid).not.toBe(true);
     console.log(verdict.summary);
     expect(runFile(result.runDir, 'state')).toBeTruthy();
+  });
+});
+
+describe('region-failover on Vendure end to end: the database primary is lost, a team-style failover promotes b', () => {
+  const out = mkdtempSync(join(tmpdir(), 'peakdrill-vendure-failover-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('vendure-b takes over on the promoted standby; no acknowledged sale is lost; RTO is measured', async () => {
+    const { scenario } = await loadScenario('region-failover');
+    // The built-in game day on a one-minute drop: the same faults, earlier.
+    const short = {
+      ...scenario,
+      traffic: { ...scenario.traffic, duration: 60_000 },
+      faults: scenario.faults.map((f) =>
+        f.name === 'replication-lag'
+          ? { ...f, at: 15_000, for: 5_000 }
+          : f.name === 'lose-region-a'
+            ? { ...f, at: 20_000 }
+            : { ...f, delay: 5_000, for: 5_000 },
+      ),
+    };
+    const lines: string[] = [];
+    const result = await runScenario({
+      scenario: short as typeof scenario,
+      target: 'vendure',
+      stack: 'local',
+      outDir: out,
+      log: (line) => {
+        lines.push(line);
+        console.log(line);
+      },
+    });
+    expect(result.status, result.reason).toBe('completed');
+    expect(lines.join('\n')).toMatch(/vendure failover: vendure-b takes site a's and b's traffic/);
+    const byName = new Map(result.verdict!.checkers.map((c) => [c.name, c]));
+    expect(byName.get('rto')).toMatchObject({ valid: true });
+    expect(byName.get('rto')!.figures.rtoMs).toBeLessThan(60_000);
+    expect(byName.get('lost-acks')?.valid).toBe(true);
+    expect(byName.get('target-recovery')?.valid).toBe(true);
+    const state = JSON.parse(readFileSync(join(result.runDir, 'state.json'), 'utf8')) as {
+      authoritativeRegion: string;
+    };
+    expect(state.authoritativeRegion).toBe('b');
   });
 });

@@ -28,3 +28,16 @@ describe('regionMembers', () => {
     });
   });
 });
+
+describe('regionMembers of a third-party target', () => {
+  it('a server named for its site (vendure-a) goes with the region, before its database', () => {
+    const vendure = {
+      proxies: ['edge-a', 'edge-b', 'db-a', 'db-b', 'repl-ab', 'kafka'],
+      processes: ['toxiproxy', 'postgres-a', 'postgres-b', 'kafka', 'vendure-a', 'vendure-b'],
+    };
+    expect(regionMembers('a', vendure)).toEqual({
+      proxies: ['edge-a', 'db-a'],
+      processes: ['vendure-a', 'postgres-a'],
+    });
+  });
+});

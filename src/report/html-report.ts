@@ -128,6 +128,12 @@ function verdictSection(input: HtmlReportInput): string {
   ]);
   facts.push(['Seed', esc(String(verdict.seed))]);
   if (verdict.runId !== null) facts.push(['Run', `<code>${esc(verdict.runId)}</code>`]);
+  if (verdict.target !== undefined) facts.push(['Target', `<code>${esc(verdict.target)}</code>`]);
+  for (const n of verdict.notExercised ?? [])
+    facts.push([
+      'Not exercised',
+      `<code>${esc(n.op)}</code>${n.ops === undefined ? '' : ` (${esc(String(n.ops))} ops)`}: ${esc(n.why)}`,
+    ]);
   if (run !== undefined) {
     facts.push([
       'Defect',

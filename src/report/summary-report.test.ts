@@ -47,6 +47,21 @@ describe('renderSummaryMarkdown', () => {
     expect(aborted).toContain('**run aborted**: error rate above 50% for 10 s');
   });
 
+  it('names the target and lists the traffic it could not carry as not exercised', () => {
+    const verdict = {
+      ...passingVerdict(),
+      target: 'vendure',
+      notExercised: [
+        { op: 'webhook', ops: 78, why: 'vendure has no marketplace-webhooks' },
+        { op: 'read-stock', why: 'vendure has no stock-reads: web shoppers skip browsing' },
+      ],
+    };
+    const text = renderSummaryMarkdown(verdict, { run: runInfo() });
+    expect(text).toContain('target `vendure` · engine node');
+    expect(text).toContain('- **not exercised**: `webhook` (78 ops): vendure has no marketplace-webhooks');
+    expect(text).toContain('- **not exercised**: `read-stock`: vendure has no stock-reads');
+  });
+
   it('keeps data from breaking out of the markdown (no HTML, links or table cells from evidence)', () => {
     const verdict = buildVerdict({
       scenario: 'flash-sale',

@@ -44,7 +44,9 @@ export function renderSummaryMarkdown(verdict: Verdict, options: SummaryOptions 
   const facts: string[] = [];
   if (verdict.runId !== null) facts.push(`run ${code(verdict.runId)}`);
   if (run !== undefined) {
-    facts.push(run.defect === null ? 'correct store' : `defect ${code(run.defect)}`);
+    if (verdict.target !== undefined && verdict.target !== 'reference-store')
+      facts.push(`target ${code(verdict.target)}`);
+    else facts.push(run.defect === null ? 'correct store' : `defect ${code(run.defect)}`);
     facts.push(`engine ${run.engine}`, `speed ${run.speed}×`);
     if (run.endedAt !== undefined) {
       const ms = Date.parse(run.endedAt) - Date.parse(run.startedAt);
@@ -57,6 +59,11 @@ export function renderSummaryMarkdown(verdict: Verdict, options: SummaryOptions 
       : `**run ${verdict.run.endStatus}**${verdict.run.endReason === undefined ? '' : `: ${md(verdict.run.endReason)}`}`,
   );
   out.push(facts.join(' · '), '');
+  for (const n of verdict.notExercised ?? [])
+    out.push(
+      `- **not exercised**: ${code(n.op)}${n.ops === undefined ? '' : ` (${n.ops} ops)`}: ${md(n.why)}`,
+    );
+  if ((verdict.notExercised ?? []).length > 0) out.push('');
 
   if (verdict.assertions.length > 0) {
     out.push('| Assertion | Threshold | Measured | Result |', '|---|---|---|---|');

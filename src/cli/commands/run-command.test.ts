@@ -98,9 +98,9 @@ describe('peakdrill run refuses a target that cannot serve the scenario, before 
     expect(stderr).toMatch(/fix: run it on a target that has offline-sync/);
   });
 
-  it('a region loss on a target without a failover control names the fault', async () => {
-    const stderr = await refused(['run', 'region-failover', '--target', 'vendure']);
-    expect(stderr).toMatch(/faults\[1\] \(lose-region-a\)\.fault\.kind: region-loss needs failover/);
+  it('returns under failover on a target that takes no returns names the ability', async () => {
+    const stderr = await refused(['run', 'returns-under-failover', '--target', 'vendure']);
+    expect(stderr).toMatch(/requires\[1\]: the scenario needs returns, which vendure does not have/);
   });
 
   it('the k6 engine with a target its script cannot speak', async () => {

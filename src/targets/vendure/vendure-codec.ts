@@ -37,45 +37,56 @@ export class VendureCodec implements TargetCodec {
   }
 
   channel(urls: string | readonly string[], options: { connections?: number } = {}): CodecChannel {
-    const url = typeof urls === 'string' ? urls : urls[0];
-    if (url === undefined || this.setup === undefined) {
+    const list = typeof urls === 'string' ? [urls] : [...urls];
+    if (list.length === 0 || this.setup === undefined) {
       throw new Error('Vendure codec: a channel needs a site URL and a seeded shop');
     }
-    const shopApi = `${url.replace(/\/$/, '')}/${SHOP_API_PATH}`;
-    return new VendureChannel(shopApi, this.setup, options.connections ?? 32);
+    const shopApis = list.map((url) => `${url.replace(/\/$/, '')}/${SHOP_API_PATH}`);
+    return new VendureChannel(shopApis, this.setup, options.connections ?? 32);
   }
 }
 
+/**
+ * One client per site, preferred first. A checkout that provably never reached a
+ * site (its connection was refused before any order could be placed: an unplaced
+ * order left active on that site is never paid) goes to the next site at once,
+ * and later checkouts stay with the site that answered, as a storefront with a
+ * secondary endpoint does.
+ */
 class VendureChannel implements CodecChannel {
-  private readonly shopApi: string;
+  private readonly shopApis: readonly string[];
   private readonly setup: VendureSetup;
   private readonly connections: number;
-  private client: VendureCheckoutClient | undefined;
+  private clients: VendureCheckoutClient[] | undefined;
+  private active = 0;
 
-  constructor(shopApi: string, setup: VendureSetup, connections: number) {
-    this.shopApi = shopApi;
+  constructor(shopApis: readonly string[], setup: VendureSetup, connections: number) {
+    this.shopApis = shopApis;
     this.setup = setup;
     this.connections = connections;
   }
 
   open(): void {
     // Per-request deadlines come from each op; the client's own is only a backstop.
-    this.client ??= new VendureCheckoutClient(this.shopApi, this.setup.shop, this.setup.catalog, {
-      connections: this.connections,
-      timeoutMs: 30_000,
-    });
+    this.clients ??= this.shopApis.map(
+      (url) =>
+        new VendureCheckoutClient(url, this.setup.shop, this.setup.catalog, {
+          connections: this.connections,
+          timeoutMs: 30_000,
+        }),
+    );
   }
 
   async close(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    await client?.close();
+    const clients = this.clients ?? [];
+    this.clients = undefined;
+    await Promise.all(clients.map((c) => c.close()));
   }
 
   async send(request: CodecRequest): Promise<CodecResult> {
     if (request.op !== 'checkout') return unsupportedOp(request.op, 'Vendure');
-    const client = this.client;
-    if (client === undefined) {
+    const clients = this.clients;
+    if (clients === undefined) {
       return {
         completion: { type: 'fail', error: { code: 'closed', message: 'the Vendure channel is not open' } },
         transport: 'not-sent',
@@ -84,8 +95,16 @@ class VendureChannel implements CodecChannel {
       };
     }
     const value = request.value as CheckoutInvokeValue;
-    const completion = await client.checkout({ lines: value.lines, idempotencyKey: value.idempotencyKey });
-    return resultOf(completion);
+    const input = { lines: value.lines, idempotencyKey: value.idempotencyKey };
+    const first = this.active;
+    let result = resultOf(await clients[first]!.checkout(input));
+    for (let i = 1; i < clients.length && result.transport === 'not-sent'; i++) {
+      const next = (first + i) % clients.length;
+      const retried = resultOf(await clients[next]!.checkout(input));
+      if (retried.transport !== 'not-sent') this.active = next;
+      result = retried;
+    }
+    return result;
   }
 }
 

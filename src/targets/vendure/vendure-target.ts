@@ -13,14 +13,14 @@ import { codecCheckoutProbe } from '../../probes/codec-probes.ts';
 import type { ProbeSpec } from '../../probes/probe-runner.ts';
 import type { SeedSku } from '../../run/run-catalog.ts';
 import { LOOPBACK } from '../../stack/free-port.ts';
-import { LocalStack, type StackInfra } from '../../stack/local-stack.ts';
+import { LocalStack, type StackInfra, type StartedLocalStack } from '../../stack/local-stack.ts';
 import { connectionConfig, PG_USER } from '../../stack/postgres-service.ts';
-import type { StackState } from '../../stack/stack-state.ts';
 import type { ProxyEndpoint } from '../../stack/toxiproxy-service.ts';
 import type { Ability, LocalStartOptions, ProbeContext, StartedTarget, TargetModule } from '../target.ts';
 import { VendureAdminClient } from './vendure-admin-client.ts';
 import { seedCatalog, type VendureSeedSku } from './vendure-catalog-seeder.ts';
 import { VendureCodec } from './vendure-codec.ts';
+import { VendureFailover } from './vendure-failover.ts';
 import { vendureFinalState, vendureFingerprint } from './vendure-final-state.ts';
 import { ensureVendure, type VendureInstall } from './vendure-installer.ts';
 import { readVendureState } from './vendure-oracle.ts';
@@ -33,7 +33,7 @@ import {
 } from './vendure-service.ts';
 import { setUpShop } from './vendure-shop-setup.ts';
 
-const ABILITIES: ReadonlySet<Ability> = new Set(['checkout', 'reset-seed']);
+const ABILITIES: ReadonlySet<Ability> = new Set(['checkout', 'reset-seed', 'failover']);
 
 /** Vendure's answers that are the shop saying no: not enough stock for the line. */
 export const VENDURE_REJECTIONS: readonly string[] = ['INSUFFICIENT_STOCK_ERROR', 'not-needed'];
@@ -49,8 +49,8 @@ export const vendureTarget: TargetModule = {
     return {
       ...base,
       source: 'the vendure target on the local stack',
-      proxies: ['edge-a', ...base.proxies],
-      processes: [...base.processes, 'vendure-a'],
+      proxies: ['edge-a', 'edge-b', ...base.proxies],
+      processes: [...base.processes, 'vendure-a', 'vendure-b'],
     };
   },
   async startLocal(options: LocalStartOptions): Promise<StartedTarget> {
@@ -62,9 +62,9 @@ export const vendureTarget: TargetModule = {
       .withReplication(options.scenarioStore.replication)
       .withMembers(async (infra) => {
         member = await startVendureMember(infra, install, options.log);
-        const { vendure, edge } = member;
+        const { vendure, edges } = member;
         return {
-          proxies: [edge],
+          proxies: edges,
           endpoints: {
             'vendure-a': {
               kind: 'vendure',
@@ -79,7 +79,7 @@ export const vendureTarget: TargetModule = {
       .withEnv(options.env)
       .withLogger(options.log)
       .start();
-    return vendureOn(started.state, member!.vendure, () => started.stop());
+    return vendureOn(started, member!, options);
   },
   async attach(): Promise<StartedTarget> {
     throw new PeakdrillError(
@@ -92,7 +92,11 @@ export const vendureTarget: TargetModule = {
 
 interface VendureMember {
   readonly vendure: StartedVendure;
-  readonly edge: ProxyEndpoint;
+  /** edge-a → vendure-a; edge-b → where vendure-b listens once a failover starts it. */
+  readonly edges: readonly ProxyEndpoint[];
+  readonly standbyPort: number;
+  readonly infra: StackInfra;
+  readonly install: VendureInstall;
 }
 
 async function startVendureMember(
@@ -102,39 +106,73 @@ async function startVendureMember(
 ): Promise<VendureMember> {
   const { ctx, links } = infra;
   await ensureVendureDatabase(connectionConfig(infra.postgresPorts.a, links.password, 'postgres'));
-  const port = await ctx.ports.free();
-  const edge = await infra.toxiproxy.createProxy('edge-a', `${LOOPBACK}:${port}`);
-  const db = links.dbProxy.a.listen;
+  const [port, standbyPort] = [await ctx.ports.free(), await ctx.ports.free()];
+  const edgeA = await infra.toxiproxy.createProxy('edge-a', `${LOOPBACK}:${port}`);
+  // Nothing listens behind edge-b until a failover: shoppers sent there are refused (never sent).
+  const edgeB = await infra.toxiproxy.createProxy('edge-b', `${LOOPBACK}:${standbyPort}`);
+  const vendure = await startVendureServer(infra, install, 'a', port);
+  log(`Vendure ${install.version} booted in ${vendure.bootMs} ms`);
+  return { vendure, edges: [edgeA, edgeB], standbyPort, infra, install };
+}
+
+/** A Vendure server for site `site` on that site's database (through db-<site>), supervised in the stack. */
+async function startVendureServer(infra: StackInfra, install: VendureInstall, site: 'a' | 'b', port: number) {
+  const db = infra.links.dbProxy[site].listen;
   const vendure = await new VendureServer()
     .withInstall(install)
-    .withName('vendure-a')
+    .withName(`vendure-${site}`)
     .withPort(port)
     .withDatabase({
       host: db.host,
       port: db.port,
       user: PG_USER,
-      password: links.password,
+      password: infra.links.password,
       database: VENDURE_DATABASE,
     })
-    .withStackDir(ctx.dir)
+    .withStackDir(infra.ctx.dir)
     .start();
-  ctx.processes.push(vendure.process);
-  log(`Vendure ${install.version} booted in ${vendure.bootMs} ms`);
-  return { vendure, edge };
+  // The stack stops (and the reaper finds) it with everything else.
+  infra.ctx.processes.push(vendure.process);
+  return vendure;
 }
 
-function vendureOn(state: StackState, vendure: StartedVendure, stop: () => Promise<void>): StartedTarget {
-  const edge = state.proxies.find((p) => p.name === 'edge-a')!;
-  const site = { name: 'a', url: `http://${edge.listen.host}:${edge.listen.port}` };
+function vendureOn(
+  started: StartedLocalStack,
+  member: VendureMember,
+  options: LocalStartOptions,
+): StartedTarget {
+  const state = started.state;
+  const { vendure } = member;
+  const siteOf = (name: 'a' | 'b') => {
+    const edge = state.proxies.find((p) => p.name === `edge-${name}`)!;
+    return { name, url: `http://${edge.listen.host}:${edge.listen.port}` };
+  };
+  const sites = [siteOf('a'), siteOf('b')];
   const codec = new VendureCodec();
-  const database = connectionConfig(
-    state.endpoints['postgres-a']!.port,
-    state.secrets.pgPassword,
-    VENDURE_DATABASE,
-  );
+  const databaseOf = (site: 'a' | 'b') =>
+    connectionConfig(state.endpoints[`postgres-${site}`]!.port, state.secrets.pgPassword, VENDURE_DATABASE);
+  const failover = new VendureFailover({
+    primary: databaseOf('a'),
+    detectionMs: options.scenarioStore.detection,
+    log: options.log,
+    steps: {
+      promote: () => started.promoteStandby(),
+      async takeOver() {
+        await startVendureServer(member.infra, member.install, 'b', member.standbyPort);
+        // Site a's load balancer now sends its shoppers to the surviving server as well.
+        const edgeA = await started.toxiproxy.get('edge-a');
+        await edgeA.update({
+          enabled: edgeA.enabled,
+          listen: edgeA.listen,
+          upstream: `${LOOPBACK}:${member.standbyPort}`,
+        });
+      },
+    },
+  });
+  if (options.scenarioStore.failover === 'auto') failover.start();
   return {
     stack: state,
-    sites: [site],
+    sites,
     defect: null,
     codec,
     secrets: [state.secrets.pgPassword, vendure.superadmin.password],
@@ -142,16 +180,24 @@ function vendureOn(state: StackState, vendure: StartedVendure, stop: () => Promi
     async resetAndSeed(seed) {
       // A fresh database per run: nothing to reset. The shop (zone, tax, shipping, the test
       // card) and the catalog go in through the Admin API, as a team would set one up.
-      await using admin = await VendureAdminClient.login(`${site.url}/${ADMIN_API_PATH}`, vendure.superadmin);
+      await using admin = await VendureAdminClient.login(
+        `${sites[0]!.url}/${ADMIN_API_PATH}`,
+        vendure.superadmin,
+      );
       const shop = await setUpShop(admin);
       const catalog = await seedCatalog(admin, vendureSeed(seed));
       codec.seeded({ shop, catalog });
     },
-    probes: (context) => vendureProbes(codec, site, context),
+    probes: (context) => vendureProbes(codec, sites, context),
     async readFinalState(log) {
-      return parseFinalState(vendureFinalState(await settledVendureState(database, log), site.name));
+      await failover.stop();
+      const site = failover.primarySite;
+      return parseFinalState(vendureFinalState(await settledVendureState(databaseOf(site), log), site));
     },
-    stop,
+    async stop() {
+      await failover.stop();
+      await started.stop();
+    },
   };
 }
 
@@ -167,11 +213,19 @@ export function vendureSeed(seed: readonly SeedSku[]): VendureSeedSku[] {
   }));
 }
 
-function vendureProbes(codec: VendureCodec, site: { name: string; url: string }, context: ProbeContext) {
-  const channel = codec.channel(site.url, { connections: 4 });
-  channel.open();
-  const specs = new Map<string, ProbeSpec>([
-    [
+/** A checkout probe per site, each through its own edge. */
+function vendureProbes(
+  codec: VendureCodec,
+  sites: readonly { name: string; url: string }[],
+  context: ProbeContext,
+) {
+  const channels = sites.map((site) => {
+    const channel = codec.channel(site.url, { connections: 4 });
+    channel.open();
+    return { site, channel };
+  });
+  const specs = new Map<string, ProbeSpec>(
+    channels.map(({ site, channel }) => [
       `checkout-${site.name}`,
       codecCheckoutProbe({
         runId: context.runId,
@@ -180,9 +234,9 @@ function vendureProbes(codec: VendureCodec, site: { name: string; url: string },
         checkout: context.checkout,
         everyMs: context.checkoutEveryMs,
       }),
-    ],
-  ]);
-  return { specs, close: () => channel.close() };
+    ]),
+  );
+  return { specs, close: async () => void (await Promise.all(channels.map((c) => c.channel.close()))) };
 }
 
 /** Vendure allocates inside the payment's transaction: two equal reads a second apart are settled. */
