@@ -96,7 +96,12 @@ export async function renderReports(
   let timelineError: string | undefined;
   try {
     const paths = options.histories ?? historyPaths(runDir);
-    timeline = await buildRunTimeline(paths, { catalog, bucketMs: bucketMsFor(run) });
+    timeline = await buildRunTimeline(paths, {
+      catalog,
+      bucketMs: bucketMsFor(run),
+      // The run's target says which answers are the business saying no (absent: the reference store's).
+      ...(run?.businessRejections === undefined ? {} : { businessCodes: run.businessRejections }),
+    });
   } catch (error) {
     timelineError = error instanceof Error ? error.message : String(error);
     notes.push(`No timeline: ${timelineError}`);

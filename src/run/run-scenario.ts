@@ -38,7 +38,7 @@ import { assertEngineDrives, DEFAULT_TARGET, resolveTarget } from '../targets/ta
 import type { Verdict } from '../verdict/verdict-schema.ts';
 import { sweepAbandonedStacks } from './abandoned-stacks.ts';
 import { AbortWatch } from './abort-rule.ts';
-import { BUSINESS_REJECTION_CODES, checkRunDirectory, writeJsonAtomically } from './check-run.ts';
+import { checkRunDirectory, writeJsonAtomically } from './check-run.ts';
 import type { EventCapture } from './event-capture-phase.ts';
 import { recordJudgementError } from './judgement-error.ts';
 import { PROBE_PRICE_CENTS, PROBE_STORE } from './run-catalog.ts';
@@ -257,7 +257,6 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   if (options.signal?.aborted) onOuterAbort();
 
   let stackStop: (() => Promise<void>) | undefined;
-  let _stackDir: string | undefined;
   let temporaryStackDir: string | undefined;
   let nemesis: Nemesis | undefined;
   let history: HistoryWriter | undefined;
@@ -281,7 +280,6 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     setPhase('starting stack');
     await sweepAbandonedStacks(options.env ?? process.env, log);
     const up = await bringUpTarget(target, options, scenario, runDir, log, async (dir, temporary) => {
-      _stackDir = dir;
       if (temporary) temporaryStackDir = dir;
       info.stackDir = dir;
       // Before the stack starts: a peakdrill killed from here on is found, and its run.json corrected.
@@ -320,7 +318,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
 
     // ---- run ----------------------------------------------------------------
     const tally = new RunTally(history, {
-      businessCodes: BUSINESS_REJECTION_CODES,
+      businessCodes: target.businessRejections,
       ignoredF: [FLEET_WAIT_F],
     });
     tallyRef.tally = tally;

@@ -3,7 +3,8 @@
 // primary gone for `detectionMs`, promotes the streaming standby (postgres-b),
 // starts a Vendure server on it (vendure-b, behind edge-b) and points site a's
 // load balancer (edge-a) at that server too. It watches the database, not
-// Vendure's /health: an overloaded server answering slowly is not a lost region.
+// Vendure's /health, and only a refused or dropped connection counts as lost:
+// an overloaded server or database answering slowly is not a lost region.
 import type pg from 'pg';
 import { withClient } from '../../stack/postgres-service.ts';
 
@@ -50,15 +51,15 @@ export class VendureFailover {
     if (this.checking || this.done !== undefined) return;
     this.checking = true;
     try {
-      const up = await withClient({ ...this.options.primary, connectionTimeoutMillis: 1_000 }, (c) =>
+      const seen = await withClient({ ...this.options.primary, connectionTimeoutMillis: 1_000 }, (c) =>
         c.query('SELECT 1'),
       ).then(
-        () => true,
-        () => false,
+        () => 'up' as const,
+        (error: { code?: string; message?: string }) => primaryState(error),
       );
       const now = performance.now();
-      if (up) this.downSince = undefined;
-      else this.downSince ??= now;
+      if (seen === 'up') this.downSince = undefined;
+      else if (seen === 'gone') this.downSince ??= now;
       if (this.downSince !== undefined && now - this.downSince >= this.options.detectionMs) {
         this.done = this.failOver();
       }
@@ -83,4 +84,16 @@ export class VendureFailover {
       throw error;
     }
   }
+}
+
+/**
+ * A primary that refuses or drops connections is gone; one that is slow to answer
+ * (a timeout under load) is not known to be gone, and does not start a failover.
+ */
+export function primaryState(error: { code?: string; message?: string }): 'gone' | 'slow' {
+  if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === '57P01') return 'gone';
+  const message = error.message ?? '';
+  // pg says "Connection terminated due to connection timeout" for a slow accept.
+  if (/timeout/i.test(message)) return 'slow';
+  return /terminat|closed|refused/i.test(message) ? 'gone' : 'slow';
 }
