@@ -10,7 +10,11 @@ export default defineScenario({
   speed: 10,
   requires: ['checkout', 'offline-sync'],
   fleets: {
-    pos: { lanesPerStore: 4, offline: { maxSaleCents: 50_000, maxSales: 500, cardAllowed: true } },
+    pos: {
+      lanesPerStore: 4,
+      // One offline sale in twenty has an incomplete tender record (half of its last tender).
+      offline: { maxSaleCents: 50_000, maxSales: 500, cardAllowed: true, incompleteTenderRate: 0.05 },
+    },
   },
   faults: [
     // pos-uplink-1 carries every fifth store (S001, S006, …): 20% of stores go offline

@@ -36,6 +36,31 @@ describe('decideOfflineSale', () => {
     });
   });
 
+  it('an incomplete tender record keeps the sale and its lines, and rings up half of the last tender', () => {
+    const v = sale('k9', {
+      tenders: [
+        { type: 'cash', amountCents: 500 },
+        { type: 'card', amountCents: 1_000 },
+      ],
+    });
+    const full = decide(v);
+    const short = decideOfflineSale(
+      v,
+      (sku) => prices.get(sku),
+      DEFAULT_OFFLINE_LIMITS,
+      0,
+      '2025-11-28T14:00:00.000Z',
+      true,
+    );
+    expect(full.accepted && short.accepted).toBe(true);
+    if (!full.accepted || !short.accepted) return;
+    expect(short.sale.lines).toEqual(full.sale.lines);
+    expect(short.sale.tenders).toEqual([
+      { type: 'cash', amountCents: 500 },
+      { type: 'card', amountCents: 500 },
+    ]);
+  });
+
   it('charges the lane total with the first tender when the recorded total differs', () => {
     const d = decide(
       sale('k2', {

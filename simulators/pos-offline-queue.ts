@@ -17,6 +17,8 @@ export interface OfflineLimits {
   readonly cardAllowed: boolean;
   /** The card floor limit: card sales above it need the uplink. Default: maxSaleCents. */
   readonly cardMaxSaleCents?: number;
+  /** Share of offline sales whose tender record comes up short of the total (default 0). */
+  readonly incompleteTenderRate?: number;
 }
 
 /**
@@ -56,6 +58,8 @@ export function decideOfflineSale(
   limits: OfflineLimits,
   held: number,
   soldAt: string,
+  /** This sale's tender record is incomplete: the last tender's amount is missing half. */
+  incompleteTender = false,
 ): OfflineDecision {
   if (held >= limits.maxSales) return { accepted: false, reason: `${held} offline sales already held` };
   const lines: OfflineLine[] = [];
@@ -88,7 +92,22 @@ export function decideOfflineSale(
       ? checkout.tenders.map((t) => ({ type: t.type, amountCents: t.amountCents }))
       : [{ type: checkout.tenders[0]!.type, amountCents: total }];
   if (total === 0) return { accepted: false, reason: 'nothing to charge' };
-  return { accepted: true, sale: { saleId: checkout.idempotencyKey, soldAt, lines, tenders } };
+  return {
+    accepted: true,
+    sale: {
+      saleId: checkout.idempotencyKey,
+      soldAt,
+      lines,
+      tenders: incompleteTender ? shortOf(tenders) : tenders,
+    },
+  };
+}
+
+/** The tenders as an incomplete record: the last one rung up for half its amount (rounded down). */
+function shortOf(tenders: readonly { type: string; amountCents: number }[]) {
+  return tenders.map((t, i) =>
+    i === tenders.length - 1 ? { type: t.type, amountCents: Math.floor(t.amountCents / 2) } : t,
+  );
 }
 
 /** pending → acked | rejected; or dissolved: never received, its sales re-sealed with later ones. */

@@ -295,12 +295,17 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
   }
 
   private sellOffline(lane: PosLane, value: CheckoutInvokeValue): Completion {
+    const limits = this.limits as OfflineLimits;
+    const incomplete =
+      (limits.incompleteTenderRate ?? 0) > 0 &&
+      draw(this.seed, 'incomplete-tender', value.idempotencyKey) < (limits.incompleteTenderRate ?? 0);
     const decision = decideOfflineSale(
       value,
       this.priceOf,
-      this.limits as OfflineLimits,
+      limits,
       lane.queue.held,
       new Date().toISOString(),
+      incomplete,
     );
     if (!decision.accepted) {
       this.ctx.count('pos.offline-declined');
@@ -312,6 +317,7 @@ export class PosTerminalFleet implements DeviceFleet, OpResolver {
     }
     lane.queue.add(decision.sale);
     this.ctx.count('pos.sold-offline');
+    if (incomplete) this.ctx.count('pos.incomplete-tenders');
     lane.requestSync(this.ctx, this.ctx.nowPlanMs() + this.syncAfterMs);
     // Not a checkout the store saw: it reaches the store as a sale of an offline-sync batch.
     return {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readHistory } from '../history/history-reader.ts';
 import type { HistoryEntry } from '../model/history-entry.ts';
 import { type HistoryIndex, indexHistory, indexHistoryFile } from './history-index.ts';
+import { HistoryFixture } from './testing/history-fixture.ts';
 import { runRetailModel } from './testing/retail-model.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'peakdrill-file-index-'));
@@ -115,6 +116,28 @@ describe('indexHistoryFile', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('reads a refused offline upload (its 4xx answer) alike on both paths', async () => {
+    const h = new HistoryFixture();
+    const sales = [
+      { saleId: 's1', tenders: [{ type: 'cash', amountCents: 5 }], lines: [{ sku: 'A', qty: 1 }] },
+    ];
+    h.op(
+      'offline-sync',
+      { batchId: 'B1', sales },
+      { at: 0, fail: { status: 400, error: 'invalid-request' }, code: 'invalid-request' },
+    );
+    const text = h
+      .end()
+      .list()
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    const { fast, parsed } = await bothWays(`${text}\n`);
+    expect(fast).toEqual(parsed);
+    expect((fast as { ok: HistoryIndex }).ok.refusedOfflineSyncs).toEqual([
+      { op: 0, batchId: 'B1', saleIds: ['s1'], status: 400, code: 'invalid-request' },
+    ]);
   });
 
   it('refuses what the schema refuses, on either path: the reader throws, the index records the same line', async () => {

@@ -17,6 +17,7 @@ import {
   type FactStatus,
   type OfflineSaleFact,
   type OfflineSyncFact,
+  type RefusedOfflineSync,
   type ReturnFact,
   type ReturnInvokeFacts,
   readCheckoutInvoke,
@@ -28,11 +29,12 @@ import {
   readReturnOk,
   readWebhookInvoke,
   readWebhookOk,
+  refusalOf,
   VALUE_PROJECTIONS,
   type WebhookFact,
   type WebhookInvokeFacts,
 } from './op-facts.ts';
-import { LINE_INFO, LINE_INVOKE, LINE_OK, OpLineReader } from './op-line-reader.ts';
+import { LINE_FAIL, LINE_INFO, LINE_INVOKE, LINE_OK, OpLineReader } from './op-line-reader.ts';
 
 /** Op status codes in `HistoryIndex.opStatus`. Pending = invoked, never completed: as indeterminate as info. */
 export const OP_PENDING = 0;
@@ -107,6 +109,8 @@ export interface HistoryIndex {
   readonly checkouts: readonly CheckoutFact[];
   readonly returns: readonly ReturnFact[];
   readonly offlineSyncs: readonly OfflineSyncFact[];
+  /** Offline uploads the target refused (4xx): sales the tills had sold and then dropped. */
+  readonly refusedOfflineSyncs: readonly RefusedOfflineSync[];
   readonly webhooks: readonly WebhookFact[];
   /** Cycle counts sent (scans of kind cycle-count), ok or maybe. */
   readonly cycleCounts: readonly CycleCountFact[];
@@ -197,6 +201,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
   private readonly checkouts: CheckoutFact[] = [];
   private readonly returns: ReturnFact[] = [];
   private readonly offlineSyncs: OfflineSyncFact[] = [];
+  private readonly refusedOfflineSyncs: RefusedOfflineSync[] = [];
   private readonly webhooks: WebhookFact[] = [];
   private readonly cycleCounts: CycleCountFact[] = [];
   private readonly unreadable = new Map<string, number>();
@@ -221,10 +226,11 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     this.fWebhook = this.fs.id(OP.webhook);
     this.fScan = this.fs.id(OP.scan);
     // By function id, what the fact readers read of an invoke's request and of an ok's
-    // answer; fail and info values are never read.
+    // answer, and of a refused offline upload's answer; other fail and info values are never read.
     const P = VALUE_PROJECTIONS;
     const invokes: CompiledProjection[] = [];
     const oks: CompiledProjection[] = [];
+    const fails: CompiledProjection[] = [];
     invokes[this.fCheckout] = P.checkoutInvoke;
     oks[this.fCheckout] = P.checkoutOk;
     invokes[this.fReturn] = invokes[this.fExchange] = P.returnInvoke;
@@ -233,9 +239,16 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     oks[this.fWebhook] = P.webhookOk;
     invokes[this.fOfflineSync] = P.offlineSyncInvoke;
     oks[this.fOfflineSync] = P.offlineSyncOk;
+    fails[this.fOfflineSync] = P.offlineSyncFail;
     invokes[this.fScan] = P.scanInvoke;
     this.lineReader = new OpLineReader(this.ops, this.fs, this.codes, (type, f) =>
-      type === LINE_INVOKE ? invokes[f] : type === LINE_OK ? oks[f] : undefined,
+      type === LINE_INVOKE
+        ? invokes[f]
+        : type === LINE_OK
+          ? oks[f]
+          : type === LINE_FAIL
+            ? fails[f]
+            : undefined,
     );
   }
 
@@ -366,8 +379,21 @@ export class HistoryIndexBuilder implements HistoryReadSink {
       if (status === OP_OK) this.noteUnreadable(this.fs.names[this.opF.get(i)]!, i);
       return;
     }
-    // A failed op is known not to have happened: it leaves no facts behind.
-    if (status === OP_FAIL) return;
+    // A failed op is known not to have happened: it leaves no facts behind, except an offline
+    // upload the target refused, whose sales the till had already sold and now drops.
+    if (status === OP_FAIL) {
+      const refusal = this.opF.get(i) === this.fOfflineSync ? refusalOf(value) : undefined;
+      if (refusal !== undefined) {
+        const f = facts as OfflineSyncFact;
+        this.refusedOfflineSyncs.push({
+          op: i,
+          batchId: f.batchId,
+          saleIds: f.sales.map((s) => s.saleId),
+          ...refusal,
+        });
+      }
+      return;
+    }
     this.recordFacts(i, facts, status === OP_OK ? 'ok' : 'maybe', status === OP_OK ? value : undefined);
   }
 
@@ -533,6 +559,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
       checkouts: this.checkouts,
       returns: this.returns,
       offlineSyncs: this.offlineSyncs,
+      refusedOfflineSyncs: this.refusedOfflineSyncs,
       webhooks: this.webhooks,
       cycleCounts: this.cycleCounts,
       unreadable: this.unreadable,

@@ -94,6 +94,42 @@ describe('offline reconciliation checker', () => {
     expect(r.evidence[0]).toMatchObject({ key: 's1' });
   });
 
+  it('fails on sales sold at the till whose batch the store refused (4xx) and never recorded', () => {
+    const h = new HistoryFixture();
+    const refuse = (batchId: string, sales: ReturnType<typeof sale>[], value: unknown, code: string) =>
+      h.op('offline-sync', { terminal: 'T1', batchId, sales }, { at: 0, fail: value, code });
+    refuse('B1', [sale('s1'), sale('s2')], { status: 400, error: 'invalid-request' }, 'invalid-request');
+    // Never reached the store (the uplink was down): the till keeps those sales, nothing is lost.
+    refuse('B2', [sale('s3')], undefined, 'ECONNREFUSED');
+    // The store refused, yet recorded s4 anyway: not lost.
+    refuse('B3', [sale('s4')], { status: 422, error: 'unknown-sku' }, 'unknown-sku');
+    const r = check(h, finalState({ a: { orders: [order('o4', 's4')] } }));
+    expect(r.valid).toBe(false);
+    expect(r.figures).toMatchObject({ refused: 2, lost: 0 });
+    expect(r.evidence.map((e) => (e as { key?: string }).key)).toEqual(['s1', 's2']);
+    expect(r.evidence[0]).toMatchObject({
+      what: 'offline sale sold at the till, then refused with its batch and never recorded',
+      actual: 'HTTP 400 invalid-request for batch B1',
+    });
+  });
+
+  it('a refusal for a retry that was itself a 503 (unavailable) or a 408 refuses nothing', () => {
+    const h = new HistoryFixture();
+    h.op(
+      'offline-sync',
+      { terminal: 'T1', batchId: 'B1', sales: [sale('s1')] },
+      { at: 0, fail: { status: 503, error: 'not-writable' } },
+    );
+    h.op(
+      'offline-sync',
+      { terminal: 'T1', batchId: 'B2', sales: [sale('s2')] },
+      { at: 0, fail: { status: 408 } },
+    );
+    const r = check(h, finalState({ a: {} }));
+    expect(r.figures.refused ?? 0).toBe(0);
+    expect(r.valid).not.toBe(false);
+  });
+
   it('fails when a re-sent batch takes stock again for an applied sale', () => {
     const h = new HistoryFixture();
     sync(h, 'B1', [sale('s1')], 'ok');

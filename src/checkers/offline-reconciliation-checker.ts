@@ -7,6 +7,7 @@
 // or ledger an acknowledged sale needs; not applicable with no offline sale at all.
 import { authoritativeState, type FinalOrder, type RegionState, wasRead } from '../model/final-state.ts';
 import { type Checker, type CheckResult, EvidenceList, notApplicable, plural } from './checker.ts';
+import type { HistoryIndex } from './history-index.ts';
 import type { OfflineSaleFact } from './op-facts.ts';
 import { PairMap } from './pair-map.ts';
 import { regionView } from './region-view.ts';
@@ -28,7 +29,12 @@ export function offlineReconciliationChecker(): Checker {
         };
       }
       const v = new SaleView(region);
-      if (history.offlineSyncs.length === 0 && v.recorded.size === 0 && v.applications.size === 0) {
+      if (
+        history.offlineSyncs.length === 0 &&
+        history.refusedOfflineSyncs.length === 0 &&
+        v.recorded.size === 0 &&
+        v.applications.size === 0
+      ) {
         return notApplicable(OFFLINE_RECONCILIATION, 'no offline sale was uploaded or recorded', {
           acknowledged: 0,
         });
@@ -125,8 +131,9 @@ export function offlineReconciliationChecker(): Checker {
           evidence.add({ what: 'offline sale applied more than once', key: saleId, actual: n });
         }
       }
+      const refused = refusedSales(history, v, checked, evidence);
       const doubleApplied = doubled.size;
-      const violations = lost + doubleApplied + tenderMismatches + unaccountedUnits;
+      const violations = lost + refused + doubleApplied + tenderMismatches + unaccountedUnits;
       const valid = violations > 0 ? false : unverifiable > 0 || acknowledged === 0 ? 'unknown' : true;
       return {
         name: OFFLINE_RECONCILIATION,
@@ -136,6 +143,7 @@ export function offlineReconciliationChecker(): Checker {
         figures: {
           acknowledged,
           lost,
+          refused,
           doubleApplied,
           tenderMismatches,
           unaccountedUnits,
@@ -147,7 +155,7 @@ export function offlineReconciliationChecker(): Checker {
           valid === true
             ? `all ${plural(acknowledged, 'acknowledged offline sale')} applied once with their tenders${backorderedUnits > 0 ? `, ${plural(backorderedUnits, 'unit')} backordered` : ''}`
             : valid === false
-              ? `offline sales: ${lost} lost, ${doubleApplied} applied twice, ${tenderMismatches} with other tenders, ${plural(unaccountedUnits, 'unit')} unaccounted for`
+              ? `offline sales: ${lost} lost, ${refused} refused with their batch and never recorded, ${doubleApplied} applied twice, ${tenderMismatches} with other tenders, ${plural(unaccountedUnits, 'unit')} unaccounted for`
               : acknowledged === 0
                 ? 'no offline upload was acknowledged, so no sale can be held to one; none was recorded twice'
                 : `${plural(unverifiable, 'acknowledged offline sale')} cannot be checked: ${v.salesRead ? 'the ledger was not read or names no offline sale' : 'neither the orders nor the offline sales were read'}`,
@@ -219,4 +227,34 @@ function unitsCheck(sale: OfflineSaleFact, order: FinalOrder | undefined, v: Sal
   }
   if (v.taken === undefined) taken = asked - backordered;
   return { asked, taken, backordered, unaccounted };
+}
+
+/**
+ * Sales sold at a till and then dropped with their batch because the target refused
+ * the upload itself (a 4xx): the goods left the store, and no till sends a refused
+ * batch again, so a sale the target never recorded is lost. Counted once per sale.
+ */
+function refusedSales(
+  history: HistoryIndex,
+  v: SaleView,
+  counted: Set<string>,
+  evidence: EvidenceList,
+): number {
+  let refused = 0;
+  for (const sync of history.refusedOfflineSyncs) {
+    for (const saleId of sync.saleIds) {
+      if (counted.has(saleId)) continue;
+      counted.add(saleId);
+      // Unread orders cannot show the sale absent: the acknowledged-sale path says unknown then.
+      if (!v.salesRead || v.ordersOf(saleId).length > 0 || v.recorded.has(saleId)) continue;
+      refused++;
+      evidence.add({
+        what: 'offline sale sold at the till, then refused with its batch and never recorded',
+        key: saleId,
+        op: history.opId(sync.op),
+        actual: `HTTP ${sync.status}${sync.code === undefined ? '' : ` ${sync.code}`} for batch ${sync.batchId}`,
+      });
+    }
+  }
+  return refused;
 }

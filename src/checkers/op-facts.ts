@@ -65,6 +65,25 @@ export interface OfflineSyncFact {
   readonly sales: readonly OfflineSaleFact[];
 }
 
+/** An offline upload the target answered with a refusal of the batch itself (a 4xx): its sales are never sent again. */
+export interface RefusedOfflineSync {
+  readonly op: number;
+  readonly batchId: string;
+  readonly saleIds: readonly string[];
+  /** The target's answer: HTTP status and error code. */
+  readonly status: number;
+  readonly code: string | undefined;
+}
+
+/** A failed op's value that says the target itself refused it (4xx other than 408/429), or undefined. */
+export function refusalOf(value: unknown): { status: number; code: string | undefined } | undefined {
+  const v = asObj(value);
+  const status = typeof v?.status === 'number' ? v.status : undefined;
+  if (status === undefined || status < 400 || status >= 500 || status === 408 || status === 429)
+    return undefined;
+  return { status, code: str(v?.error) };
+}
+
 export interface WebhookFact {
   readonly op: number;
   readonly status: FactStatus;
@@ -319,6 +338,8 @@ export const VALUE_PROJECTIONS = {
     qty: true,
     heldMs: true,
   }),
+  /** A refused upload's answer: its HTTP status and error code (refusalOf). */
+  offlineSyncFail: compileProjection({ status: true, error: true }),
   offlineSyncInvoke: compileProjection({
     batchId: true,
     sales: [

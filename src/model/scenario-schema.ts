@@ -112,6 +112,12 @@ const fleetsSchema = z.strictObject({
           maxSaleCents: z.number().int().min(0),
           maxSales: z.number().int().min(0),
           cardAllowed: z.boolean().default(true),
+          /**
+           * Share of offline sales whose tender record comes up short of the total (a card
+           * slip without its amount, a split tender half rung up): the goods left the store,
+           * so the sale must still be recorded, and the shortfall reconciled.
+           */
+          incompleteTenderRate: z.number().min(0).max(1).default(0),
         })
         .optional(),
     })

@@ -13,6 +13,7 @@ export const DEFECT_NAMES = [
   'rejoin-crash',
   'outbox-skip',
   'count-erases-sales',
+  'offline-strict-tenders',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -37,6 +38,8 @@ export const DEFECT_DESCRIPTIONS: Readonly<Record<DefectName, string>> = {
     'the outbox relay sends at most 100 events of a batch but moves its cursor past the whole batch: after a burst (the seed, a backlog) committed mutations are never published',
   'count-erases-sales':
     'a cycle count sets stock to the counted level as it is applied, so sales made between the count and its application are undone',
+  'offline-strict-tenders':
+    'an offline batch holding one sale whose tenders do not add up to its lines is refused whole (400), so every sale in it, already sold at the till, is never recorded',
 };
 
 /** How long `slow-failover` waits before region b takes over. */
@@ -59,6 +62,7 @@ export class DefectSwitches {
   readonly rejoinCrash: boolean;
   readonly outboxSkip: boolean;
   readonly countErasesSales: boolean;
+  readonly offlineStrictTenders: boolean;
 
   constructor(active: DefectName | undefined) {
     this.active = active;
@@ -72,5 +76,6 @@ export class DefectSwitches {
     this.rejoinCrash = active === 'rejoin-crash';
     this.outboxSkip = active === 'outbox-skip';
     this.countErasesSales = active === 'count-erases-sales';
+    this.offlineStrictTenders = active === 'offline-strict-tenders';
   }
 }

@@ -77,19 +77,19 @@ const offlineSale = z
     lines: z.array(offlineLine).min(1).max(MAX_LINES),
     tenders: tenders.min(1),
   })
-  .superRefine((sale, ctx) => {
+  // Tenders that do not add up to the lines are recorded as rung up, not refused: the goods
+  // left the store, and the till discards a refused batch with every other sale in it.
+  .superRefine((sale, ctx) => checkEpcs(sale.lines, ctx, 'lines'));
+export type OfflineSale = z.infer<typeof offlineSale>;
+
+/** Sales whose tenders do not add up to their lines (the `offline-strict-tenders` defect refuses their batch). */
+export function tenderMismatches(sales: readonly OfflineSale[]): string[] {
+  return sales.flatMap((sale, i) => {
     const total = sale.lines.reduce((sum, l) => sum + l.qty * l.unitPriceCents, 0);
     const paid = sale.tenders.reduce((sum, t) => sum + t.amountCents, 0);
-    if (total !== paid) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tenders'],
-        message: `tenders sum to ${paid} cents but the lines total ${total}`,
-      });
-    }
-    checkEpcs(sale.lines, ctx, 'lines');
+    return total === paid ? [] : [`sales[${i}].tenders sum to ${paid} cents but the lines total ${total}`];
   });
-export type OfflineSale = z.infer<typeof offlineSale>;
+}
 
 export const offlineSyncRequest = z
   .strictObject({

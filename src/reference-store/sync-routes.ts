@@ -5,7 +5,13 @@ import type { FastifyInstance } from 'fastify';
 import type { FailoverController } from './failover-controller.ts';
 import { requireWriter } from './http-support.ts';
 import { syncOfflineBatch } from './offline-sync-repository.ts';
-import { MAX_OFFLINE_SALES, offlineSyncRequest, parseBody, webhookEvent } from './request-schemas.ts';
+import {
+  MAX_OFFLINE_SALES,
+  offlineSyncRequest,
+  parseBody,
+  tenderMismatches,
+  webhookEvent,
+} from './request-schemas.ts';
 import type { StoreContext } from './store-context.ts';
 import { StoreApiError } from './store-errors.ts';
 import { receiveWebhook } from './webhook-repository.ts';
@@ -28,6 +34,11 @@ export function registerSyncRoutes(
       );
     }
     const body = parseBody(offlineSyncRequest, request.body, 'offline batch');
+    if (ctx.defects.offlineStrictTenders) {
+      const mismatches = tenderMismatches(body.sales);
+      if (mismatches.length > 0)
+        throw new StoreApiError(400, 'invalid-request', `offline batch: ${mismatches.join('; ')}`);
+    }
     return reply.code(200).send(await syncOfflineBatch(ctx, body));
   });
 

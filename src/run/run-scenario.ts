@@ -137,6 +137,7 @@ function fleetClient(
               maxSaleCents: f.pos.offline.maxSaleCents,
               maxSales: f.pos.offline.maxSales,
               cardAllowed: f.pos.offline.cardAllowed,
+              incompleteTenderRate: f.pos.offline.incompleteTenderRate,
             },
           }
         : {}),
