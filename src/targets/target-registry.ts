@@ -18,7 +18,7 @@ export function findTarget(name: string): TargetModule {
   const found = TARGETS.find((t) => t.name === name);
   if (found === undefined) {
     throw new PeakdrillError('PEAKDRILL_ERR_INVALID_INPUT', `target: there is no target named "${name}"`, {
-      hint: `choose one of ${targetNames().join(', ')} (\`peakdrill target list\` describes them), or give the path of a target config (.json) or module (.ts)`,
+      hint: `choose one of ${targetNames().join(', ')} (\`peakdrill target list\` describes them), or give the path of a target config (.json or .yaml) or module (.ts)`,
     });
   }
   return found;
@@ -26,7 +26,7 @@ export function findTarget(name: string): TargetModule {
 
 /** A registered target by name, or one given by path (a JSON config or a .ts/.js module). */
 export async function resolveTarget(nameOrPath: string, cwd = process.cwd()): Promise<TargetModule> {
-  if (!/[\\/]|\.(json|ts|js|mjs)$/.test(nameOrPath)) return findTarget(nameOrPath);
+  if (!/[\\/]|\.(json|ya?ml|ts|js|mjs)$/.test(nameOrPath)) return findTarget(nameOrPath);
   const { loadTargetFile } = await import('./external/external-target.ts');
   return loadTargetFile(nameOrPath, cwd);
 }

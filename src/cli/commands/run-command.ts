@@ -53,7 +53,7 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
       .option('target', {
         type: 'string',
         default: DEFAULT_TARGET,
-        describe: `the system to rehearse: ${targetNames().join(', ')} (\`peakdrill target list\`), or the path of a target config (.json) or module (.ts)`,
+        describe: `the system to rehearse: ${targetNames().join(', ')} (\`peakdrill target list\`), or the path of a target config (.json or .yaml) or module (.ts)`,
       })
       .option('defect', {
         choices: DEFECT_NAMES,

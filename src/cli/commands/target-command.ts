@@ -24,7 +24,7 @@ export const targetCommand: PeakdrillCommand<TargetArgs> = {
   builder: (y) =>
     y
       .positional('action', { choices: ['list', 'check'] as const, demandOption: true })
-      .positional('config', { type: 'string', describe: 'a target config (.json), for check' })
+      .positional('config', { type: 'string', describe: 'a target config (.json or .yaml), for check' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as never,
   async run(args, ctx) {
     if (args.action === 'check') return checkConfig(args, ctx);

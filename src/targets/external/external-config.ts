@@ -1,8 +1,10 @@
 // A target config for a system peakdrill does not start (a user's staging, a
 // laptop service): where each site is, which API it speaks, and what it can do.
-// JSON; anything a config cannot say is a target module (.ts) instead.
+// JSON or YAML; anything a config cannot say is a target module (.ts) instead.
 // Validated whole: every problem names its field and why.
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ABILITIES } from '../../model/abilities.ts';
 import { PeakdrillError } from '../../model/errors.ts';
@@ -31,18 +33,23 @@ export const externalConfigSchema = z.strictObject({
 
 export type ExternalConfig = z.output<typeof externalConfigSchema>;
 
-/** Reads and validates a config file; every problem is named by its field. */
+/** A target config by its extension: .json, or .yaml / .yml. */
+export function isConfigPath(path: string): boolean {
+  return ['.json', '.yaml', '.yml'].includes(extname(path).toLowerCase());
+}
+
+/** Reads and validates a config file (JSON, or YAML by extension); every problem is named by its field. */
 export function loadExternalConfig(path: string): ExternalConfig {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    json =
+      extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
   } catch (error) {
     throw new PeakdrillError(
       'PEAKDRILL_ERR_INVALID_INPUT',
       `target config ${path}: ${(error as Error).message}`,
-      {
-        hint: 'a target config is a JSON file (see docs/targets/external.md)',
-      },
+      { hint: 'a target config is a JSON or YAML file (see docs/targets/external.md)' },
     );
   }
   return parseExternalConfig(json, path);

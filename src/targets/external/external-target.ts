@@ -3,7 +3,7 @@
 // peakdrill's own Toxiproxy in front of the declared sites (src/stack/proxy-stack.ts);
 // every request, probe and oracle read goes through those proxies, and faults
 // may name nothing but them. Or a user's target module (.ts) is loaded whole.
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PeakdrillError } from '../../model/errors.ts';
 import { LOOPBACK } from '../../stack/free-port.ts';
@@ -13,7 +13,7 @@ import {
   referenceStoreApiOn,
 } from '../reference-store/reference-store-target.ts';
 import type { LocalStartOptions, StartedTarget, TargetModule } from '../target.ts';
-import { type ExternalConfig, loadExternalConfig } from './external-config.ts';
+import { type ExternalConfig, isConfigPath, loadExternalConfig } from './external-config.ts';
 
 /** A site's URL as host:port, the upstream of its proxy. */
 export function upstreamOf(url: string): string {
@@ -62,10 +62,10 @@ export function externalTarget(config: ExternalConfig, source: string): TargetMo
   };
 }
 
-/** A target given by path: a JSON config, or a module whose default export is a TargetModule. */
+/** A target given by path: a JSON or YAML config, or a module whose default export is a TargetModule. */
 export async function loadTargetFile(path: string, cwd = process.cwd()): Promise<TargetModule> {
   const file = resolve(cwd, path);
-  if (extname(file) === '.json') return externalTarget(loadExternalConfig(file), path);
+  if (isConfigPath(file)) return externalTarget(loadExternalConfig(file), path);
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
