@@ -54,7 +54,9 @@ describe('external target configs', () => {
     expect(message).toMatch(/api: /);
     expect(message).toMatch(/sites: declare at least one site/);
     expect(message).toMatch(/abilities\.1: /);
-    expect(() => loadExternalConfig(file('torn.yaml', 'name: [unclosed\n'))).toThrow(/torn\.yaml: .*at line 2, column 1/);
+    expect(() => loadExternalConfig(file('torn.yaml', 'name: [unclosed\n'))).toThrow(
+      /torn\.yaml: .*at line 2, column 1/,
+    );
   });
 
   it('declares only its own proxies and sites: faults may name nothing else', () => {
