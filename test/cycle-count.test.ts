@@ -6,11 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DefectName } from '../src/reference-store/defects.ts';
 import { StoreClient } from '../src/reference-store/store-client.ts';
-import { postgresUrl, storeConfig } from '../src/reference-store/store-config.ts';
-import { startStore } from '../src/reference-store/store-server.ts';
 import { kafkaClient } from '../src/stack/kafka-service.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
-import { startTestStack } from './support/stack-fixture.ts';
+import { startStoreOn, startTestStack } from './support/stack-fixture.ts';
 import { until } from './support/until.ts';
 
 const STORE = 'S001';
@@ -44,15 +42,7 @@ describe('cycle count while sales continue', () => {
    * then the count arrives. Returns the stock after it and the count's ledger delta.
    */
   async function countAfterSale(defect: DefectName | undefined, sku: string, withCountedAt = true) {
-    const store = await startStore(
-      storeConfig({
-        region: 'a',
-        pgUrl: postgresUrl(stack.postgres('postgres-a', 'proxy')),
-        kafkaBrokers: stack.kafkaBrokers,
-        defect,
-        logLevel: 'error',
-      }),
-    );
+    const store = await startStoreOn(stack, defect);
     try {
       const api = new StoreClient(store.url);
       expect((await api.reset()).status).toBe(200);

@@ -12,36 +12,20 @@ import { indexHistory } from '../src/checkers/history-index.ts';
 import { OpenModelScheduler } from '../src/engines/open-model-scheduler.ts';
 import { RunClock } from '../src/history/run-clock.ts';
 import type { FinalState } from '../src/model/final-state.ts';
-import type { CompletionEntry, HistoryEntry, InvokeEntry } from '../src/model/history-entry.ts';
 import { type OfflineSyncInvokeValue, OP } from '../src/model/op-values.ts';
 import { readReferenceStoreState } from '../src/oracle/reference-store-oracle.ts';
 import type { ReplayOp } from '../src/plan/recording-planner.ts';
 import { MAX_OFFLINE_SALES } from '../src/reference-store/request-schemas.ts';
 import { StoreClient } from '../src/reference-store/store-client.ts';
-import { postgresUrl, storeConfig } from '../src/reference-store/store-config.ts';
-import { type StartedStore, startStore } from '../src/reference-store/store-server.ts';
+import type { StartedStore } from '../src/reference-store/store-server.ts';
 import { PortAllocator } from '../src/stack/free-port.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
-import { startTestStack } from './support/stack-fixture.ts';
+import { MemoryHistory } from './support/memory-history.ts';
+import { startStoreOn, startTestStack } from './support/stack-fixture.ts';
 
 const SALES = MAX_OFFLINE_SALES + 20;
 const PRICE = 500;
 const UPLINK_BACK_MS = 8_000;
-
-class MemoryHistory {
-  readonly entries: HistoryEntry[] = [];
-  append(entry: HistoryEntry): void {
-    this.entries.push(structuredClone(entry));
-  }
-  outcomes(f: string) {
-    const done = new Map<string, CompletionEntry>();
-    for (const e of this.entries)
-      if (e.type === 'ok' || e.type === 'fail' || e.type === 'info') done.set(e.op, e as CompletionEntry);
-    return this.entries
-      .filter((e): e is InvokeEntry => e.type === 'invoke' && e.f === f)
-      .map((inv) => ({ inv, done: done.get(inv.op)! }));
-  }
-}
 
 describe('the largest offline batch, with incomplete tender records, against the correct store', () => {
   let stack: StartedLocalStack;
@@ -53,14 +37,7 @@ describe('the largest offline batch, with incomplete tender records, against the
 
   beforeAll(async () => {
     stack = await startTestStack('offline-batches');
-    store = await startStore(
-      storeConfig({
-        region: 'a',
-        pgUrl: postgresUrl(stack.postgres('postgres-a', 'proxy')),
-        kafkaBrokers: stack.kafkaBrokers,
-        logLevel: 'error',
-      }),
-    );
+    store = await startStoreOn(stack);
     const api = new StoreClient(store.url);
     expect(
       (await api.seed([{ sku: 'P-1', priceCents: PRICE, stock: { S001: 100_000 } }])).status,

@@ -11,7 +11,7 @@ import { postgresUrl, storeConfig } from '../src/reference-store/store-config.ts
 import { type StartedStore, startStore } from '../src/reference-store/store-server.ts';
 import { kafkaClient } from '../src/stack/kafka-service.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
-import { startTestStack } from './support/stack-fixture.ts';
+import { startStoreOn, startTestStack } from './support/stack-fixture.ts';
 import { until } from './support/until.ts';
 
 const STORE = 'S001';
@@ -63,14 +63,7 @@ describe('reference store (correct) on the local stack', () => {
 
   beforeAll(async () => {
     stack = await startTestStack('store');
-    store = await startStore(
-      storeConfig({
-        region: 'a',
-        pgUrl: postgresUrl(stack.postgres('postgres-a', 'proxy')),
-        kafkaBrokers: stack.kafkaBrokers,
-        logLevel: 'error',
-      }),
-    );
+    store = await startStoreOn(stack);
     api = new StoreClient(store.url);
   });
 
@@ -631,14 +624,7 @@ describe('reference store (correct) on the local stack', () => {
     } finally {
       await client.end();
     }
-    store = await startStore(
-      storeConfig({
-        region: 'a',
-        pgUrl: postgresUrl(stack.postgres('postgres-a', 'proxy')),
-        kafkaBrokers: stack.kafkaBrokers,
-        logLevel: 'error',
-      }),
-    );
+    store = await startStoreOn(stack);
     api = new StoreClient(store.url);
     const ledger = await publishedLedger();
     const seen = await readInventoryEvents((s) => ledger.every((e) => s.some((m) => m.ledgerId === e.id)));

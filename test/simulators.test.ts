@@ -10,7 +10,7 @@ import { checkAll } from '../src/checkers/all-checkers.ts';
 import { indexHistory } from '../src/checkers/history-index.ts';
 import { OpenModelScheduler } from '../src/engines/open-model-scheduler.ts';
 import { RunClock } from '../src/history/run-clock.ts';
-import type { CompletionEntry, HistoryEntry, InvokeEntry } from '../src/model/history-entry.ts';
+import type { InvokeEntry } from '../src/model/history-entry.ts';
 import {
   type OfflineSyncInvokeValue,
   OP,
@@ -22,11 +22,11 @@ import { planRecording } from '../src/plan/recording-planner.ts';
 import type { StoreFinalState } from '../src/reference-store/final-state.ts';
 import type { SeedRequest } from '../src/reference-store/request-schemas.ts';
 import { StoreClient } from '../src/reference-store/store-client.ts';
-import { postgresUrl, storeConfig } from '../src/reference-store/store-config.ts';
-import { type StartedStore, startStore } from '../src/reference-store/store-server.ts';
+import type { StartedStore } from '../src/reference-store/store-server.ts';
 import { PortAllocator } from '../src/stack/free-port.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
-import { startTestStack } from './support/stack-fixture.ts';
+import { MemoryHistory } from './support/memory-history.ts';
+import { startStoreOn, startTestStack } from './support/stack-fixture.ts';
 import { until } from './support/until.ts';
 
 const CATALOG: SeedRequest['skus'] = [
@@ -150,26 +150,6 @@ function recording(): RecordingEvent[] {
   return events.sort((a, b) => a.t - b.t);
 }
 
-class MemoryHistory {
-  readonly entries: HistoryEntry[] = [];
-  append(entry: HistoryEntry): void {
-    this.entries.push(structuredClone(entry));
-  }
-  invokes(f: string): InvokeEntry[] {
-    return this.entries.filter((e): e is InvokeEntry => e.type === 'invoke' && e.f === f);
-  }
-  completion(op: string): CompletionEntry {
-    return this.entries.find(
-      (e) => (e.type === 'ok' || e.type === 'fail' || e.type === 'info') && e.op === op,
-    ) as CompletionEntry;
-  }
-  outcomes(f: string, where: (inv: InvokeEntry) => boolean = () => true) {
-    return this.invokes(f)
-      .filter(where)
-      .map((inv) => ({ inv, done: this.completion(inv.op) }));
-  }
-}
-
 describe('device fleets against the reference store (local stack, real HTTP and Kafka)', () => {
   let stack: StartedLocalStack;
   let store: StartedStore;
@@ -182,14 +162,7 @@ describe('device fleets against the reference store (local stack, real HTTP and 
 
   beforeAll(async () => {
     stack = await startTestStack('simulators');
-    store = await startStore(
-      storeConfig({
-        region: 'a',
-        pgUrl: postgresUrl(stack.postgres('postgres-a', 'proxy')),
-        kafkaBrokers: stack.kafkaBrokers,
-        logLevel: 'error',
-      }),
-    );
+    store = await startStoreOn(stack);
     api = new StoreClient(store.url);
     expect((await api.seed(CATALOG)).status).toBeLessThan(300);
     const ports = new PortAllocator();

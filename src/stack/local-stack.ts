@@ -30,6 +30,7 @@ import {
   type StoreLinks,
   startReferenceStores,
 } from './reference-store-service.ts';
+import { StackBuilder } from './stack-builder.ts';
 import { type StackContext, stackLayout } from './stack-context.ts';
 import { registerStack, unregisterStack } from './stack-registry.ts';
 import {
@@ -70,21 +71,12 @@ export function defaultStackDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.PEAKDRILL_STACK_DIR ?? join(tmpdir(), `peakdrill-${process.getuid?.() ?? 'user'}`, 'stack');
 }
 
-export class LocalStack {
-  private dir: string | undefined;
+export class LocalStack extends StackBuilder {
   private replication: ReplicationMode = 'sync';
   private toxiproxyPort: number | undefined;
   private standbyBootstrap: StandbyBootstrap = 'basebackup';
   private referenceStore: ReferenceStoreOptions | undefined;
   private members: MemberStarter | undefined;
-  private env: NodeJS.ProcessEnv = process.env;
-  private log: (line: string) => void = () => {};
-  private registration: { temporary: boolean; runDir?: string } = { temporary: false };
-
-  withDir(dir: string): this {
-    this.dir = dir;
-    return this;
-  }
 
   withReplication(mode: ReplicationMode): this {
     this.replication = mode;
@@ -111,26 +103,6 @@ export class LocalStack {
   /** Adds a target's own members (a third-party back end) behind proxies of its choosing. */
   withMembers(start: MemberStarter): this {
     this.members = start;
-    return this;
-  }
-
-  withEnv(env: NodeJS.ProcessEnv): this {
-    this.env = env;
-    return this;
-  }
-
-  withLogger(log: (line: string) => void): this {
-    this.log = log;
-    return this;
-  }
-
-  /**
-   * What the registry of live stacks records beside the directory: a run's own
-   * temporary stack is removed whole if its peakdrill dies, and that run's
-   * run.json corrected.
-   */
-  forRun(runDir: string, options: { temporary: boolean }): this {
-    this.registration = { temporary: options.temporary, runDir };
     return this;
   }
 

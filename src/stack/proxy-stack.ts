@@ -7,6 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { retireJournal } from '../faults/fault-journal.ts';
 import { LOOPBACK, PortAllocator } from './free-port.ts';
 import { reapPidDir, type SupervisedProcess } from './process-supervisor.ts';
+import { StackBuilder } from './stack-builder.ts';
 import { type StackContext, stackLayout } from './stack-context.ts';
 import { registerStack, unregisterStack } from './stack-registry.ts';
 import { type StackState, writeStackState } from './stack-state.ts';
@@ -19,35 +20,11 @@ export interface ProxiedSite {
   readonly upstream: string;
 }
 
-export class ProxyStack {
-  private dir: string | undefined;
+export class ProxyStack extends StackBuilder {
   private sites: readonly ProxiedSite[] = [];
-  private registration: { temporary: boolean; runDir?: string } = { temporary: false };
-  private env: NodeJS.ProcessEnv = process.env;
-  private log: (line: string) => void = () => {};
-
-  withDir(dir: string): this {
-    this.dir = dir;
-    return this;
-  }
 
   withSites(sites: readonly ProxiedSite[]): this {
     this.sites = sites;
-    return this;
-  }
-
-  forRun(runDir: string, options: { temporary: boolean }): this {
-    this.registration = { temporary: options.temporary, runDir };
-    return this;
-  }
-
-  withEnv(env: NodeJS.ProcessEnv): this {
-    this.env = env;
-    return this;
-  }
-
-  withLogger(log: (line: string) => void): this {
-    this.log = log;
     return this;
   }
 

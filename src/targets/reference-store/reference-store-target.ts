@@ -4,6 +4,7 @@
 // the SQL-backed /admin/state oracle with "two reads agree" as its settled rule,
 // and its inventory-events topic as an event stream.
 import { localStackDeclaration } from '../../faults/fault-targets.ts';
+import { type Ability, ABILITIES as ALL_ABILITIES } from '../../model/abilities.ts';
 import { PeakdrillError } from '../../model/errors.ts';
 import type { FinalState } from '../../model/final-state.ts';
 import { readReferenceStoreState } from '../../oracle/reference-store-oracle.ts';
@@ -15,21 +16,11 @@ import { PROPAGATION_PROBE_SKU, type SeedSku } from '../../run/run-catalog.ts';
 import { LocalStack } from '../../stack/local-stack.ts';
 import { posUplinkOf } from '../../stack/pos-uplinks.ts';
 import type { StackState } from '../../stack/stack-state.ts';
-import type { Ability, LocalStartOptions, ProbeContext, StartedTarget, TargetModule } from '../target.ts';
+import type { LocalStartOptions, ProbeContext, StartedTarget, TargetModule } from '../target.ts';
 import { ReferenceStoreCodec } from './reference-store-codec.ts';
 
-const ABILITIES: ReadonlySet<Ability> = new Set([
-  'checkout',
-  'returns',
-  'exchanges',
-  'stock-reads',
-  'marketplace-webhooks',
-  'offline-sync',
-  'scans',
-  'reset-seed',
-  'failover',
-  'event-stream',
-]);
+// The reference store has every ability a scenario can ask for: it is what they were written against.
+const ABILITIES: ReadonlySet<Ability> = new Set(ALL_ABILITIES);
 
 /** The store's answers that are the business saying no, not the system failing. */
 export const REFERENCE_STORE_REJECTIONS: readonly string[] = [
