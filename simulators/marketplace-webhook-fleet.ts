@@ -17,7 +17,7 @@ import { RetryChain, type RetryPolicy } from './retry-chain.ts';
 import { draw, drawInt, sortByTime } from './seeded-draw.ts';
 
 export interface MarketplaceWebhookOptions {
-  /** One URL, or one per region, preferred first (see StoreHttp). */
+  /** One URL, or one per site, preferred first (see the codec's channel). */
   readonly baseUrl: string | readonly string[];
   /** The target's codec: how an event goes on the wire. */
   readonly codec: TargetCodec;

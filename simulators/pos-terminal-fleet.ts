@@ -28,7 +28,7 @@ import { draw } from './seeded-draw.ts';
 
 export interface PosTerminalOptions {
   /** The store API as the lanes reach it (put a proxy in between to cut the uplink). */
-  /** One URL, or one per region, preferred first (see StoreHttp). */
+  /** One URL, or one per site, preferred first (see the codec's channel). */
   readonly baseUrl: string | readonly string[];
   /** The target's codec: how a sale, a return or an offline batch goes on the wire. */
   readonly codec: TargetCodec;
