@@ -16,6 +16,7 @@ describe('defect switches', () => {
         d.rejoinCrash,
         d.outboxSkip,
         d.countErasesSales,
+        d.offlineStrictTenders,
       ].filter(Boolean).length;
     expect(flags(correct)).toBe(0);
     for (const name of DEFECT_NAMES) {
