@@ -11,7 +11,7 @@ import { reapStackNow } from '../../run/abandoned-stacks.ts';
 import { validateRunId } from '../../run/run-id.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 import { StatusLine } from '../../run/status-line.ts';
-import { DEFAULT_TARGET, resolveTarget, targetNames } from '../../targets/target-registry.ts';
+import { DEFAULT_TARGET, targetNames } from '../../targets/target-registry.ts';
 import { validateAssertions } from '../../verdict/checker-settings.ts';
 import {
   type CommandContext,
@@ -107,7 +107,7 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
     const { scenario } = await loadScenario(args.scenario, ctx.cwd);
     // Thresholds that cannot be evaluated, and every option, fail here, before any stack starts.
     validateAssertions(scenario.assertions);
-    const { stackDir, outDir, shard } = await preflightRun(args, scenario, ctx);
+    const { stackDir, outDir, shard, target } = await preflightRun(args, scenario, ctx);
     const status = new StatusLine(
       ctx.stderr,
       !args.json && (ctx.stderr as { isTTY?: boolean }).isTTY === true,
@@ -143,7 +143,7 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
     try {
       result = await runScenario({
         scenario,
-        target: await resolveTarget(args.target, ctx.cwd),
+        target,
         defect: args.defect,
         speed: args.speed,
         seed: args.seed,

@@ -13,6 +13,7 @@ import { defaultStackDir, stackIsRunning } from '../../stack/local-stack.ts';
 import { stackLayout } from '../../stack/stack-context.ts';
 import { readStackState } from '../../stack/stack-state.ts';
 import { assertTargetServes } from '../../targets/scenario-needs.ts';
+import type { TargetModule } from '../../targets/target.ts';
 import { assertEngineDrives, resolveTarget } from '../../targets/target-registry.ts';
 import type { CommandContext } from '../command.ts';
 import { checkOutputDirectory } from '../output-file.ts';
@@ -33,6 +34,8 @@ export interface RunPreflight {
   /** --out, absolute: runs land in <outDir>/<run-id>/. */
   readonly outDir: string;
   readonly shard: Shard | undefined;
+  /** The target, loaded once (a config or module path is read here, not again by the run). */
+  readonly target: TargetModule;
 }
 
 export async function preflightRun(
@@ -41,7 +44,8 @@ export async function preflightRun(
   ctx: CommandContext,
 ): Promise<RunPreflight> {
   // The target and what the scenario needs of it (runScenario checks again, for the library form).
-  assertTargetServes(scenario, await resolveTarget(args.target, ctx.cwd));
+  const target = await resolveTarget(args.target, ctx.cwd);
+  assertTargetServes(scenario, target);
   assertEngineDrives(args.engine, args.target);
   const shard = args.shard === undefined ? undefined : parseShard(args.shard);
   if (shard !== undefined && shard.count > 1 && (args.stack !== 'existing' || args.runId === undefined)) {
@@ -63,7 +67,7 @@ export async function preflightRun(
     const recording = await openRecording(scenario.traffic.recording);
     await recording.close();
   }
-  return { stackDir, outDir, shard };
+  return { stackDir, outDir, shard, target };
 }
 
 function assertStackRunning(dir: string, isDefault: boolean): void {
