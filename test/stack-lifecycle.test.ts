@@ -30,7 +30,7 @@ describe('peakdrill stack up / down (CLI)', () => {
       expect.arrayContaining(['toxiproxy', 'postgres-a', 'postgres-b', 'kafka']),
     );
     expect(state.proxies.map((p: { name: string }) => p.name).sort()).toEqual(
-      ['db-a', 'db-b', 'edge-a', 'edge-b', 'kafka', 'repl-ab', ...posUplinkNames()].sort(),
+      ['db-a', 'db-b', 'edge-a', 'edge-b', 'kafka', 'repl-ab', 'repl-ba', ...posUplinkNames()].sort(),
     );
     expect(state.defect).toBe('webhook-no-dedupe');
     const edgeA = state.proxies.find((p: { name: string }) => p.name === 'edge-a').listen;

@@ -136,17 +136,21 @@ describe('region-failover on Vendure end to end: the database primary is lost, a
 
   it('vendure-b takes over on the promoted standby; no acknowledged sale is lost; RTO is measured', async () => {
     const { scenario } = await loadScenario('region-failover');
-    // The built-in game day on a one-minute drop: the same faults, earlier.
+    // The built-in game day on a one-minute drop: the same faults, earlier. Vendure has
+    // no failback here (the target lacks the ability), so the drill ends on region b.
     const short = {
       ...scenario,
+      requires: scenario.requires.filter((a) => a !== 'failback'),
       traffic: { ...scenario.traffic, duration: 60_000, skus: 200 },
-      faults: scenario.faults.map((f) =>
-        f.name === 'replication-lag'
-          ? { ...f, at: 15_000, for: 5_000 }
-          : f.name === 'lose-region-a'
-            ? { ...f, at: 20_000 }
-            : { ...f, delay: 5_000, for: 5_000 },
-      ),
+      faults: scenario.faults
+        .filter((f) => f.fault.kind !== 'failback')
+        .map((f) =>
+          f.name === 'replication-lag'
+            ? { ...f, at: 15_000, for: 5_000 }
+            : f.name === 'lose-region-a'
+              ? { ...f, at: 20_000 }
+              : f,
+        ),
     };
     const lines: string[] = [];
     const result = await runScenario({

@@ -20,6 +20,7 @@ import { type OversellOptions, oversellChecker } from './oversell-checker.ts';
 import { type PropagationOptions, propagationChecker } from './propagation-checker.ts';
 import { type RtoOptions, rtoChecker } from './rto-checker.ts';
 import { type SloOptions, sloChecker } from './slo-checker.ts';
+import { type SplitBrainOptions, splitBrainChecker } from './split-brain-checker.ts';
 import { type TargetRecoveryOptions, targetRecoveryChecker } from './target-recovery-checker.ts';
 import { tenderIntegrityChecker } from './tender-integrity-checker.ts';
 
@@ -34,6 +35,7 @@ export interface CheckerSettings {
   readonly targetRecovery?: TargetRecoveryOptions;
   readonly eventStream?: EventStreamOptions;
   readonly countIntegrity?: CountIntegrityOptions;
+  readonly splitBrain?: SplitBrainOptions;
 }
 
 export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
@@ -41,6 +43,7 @@ export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
     oversellChecker(settings.oversell),
     lostAckChecker(),
     rtoChecker(settings.rto),
+    splitBrainChecker(settings.splitBrain),
     idempotencyChecker(settings.idempotency),
     orderingChecker(settings.ordering),
     driftChecker(settings.drift),

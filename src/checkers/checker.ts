@@ -141,6 +141,11 @@ export class EvidenceList {
     this.max = max;
   }
 
+  /** No more items are kept: count the rest without building them. */
+  get full(): boolean {
+    return this.items.length >= this.max;
+  }
+
   add(item: EvidenceItem): void {
     this.total++;
     if (this.items.length < this.max) this.items.push(item);

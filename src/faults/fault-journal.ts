@@ -24,6 +24,8 @@ export type FaultUndo =
   | { readonly action: 'restore-upstream'; readonly proxy: string; readonly upstream: string }
   | { readonly action: 'resume-process'; readonly process: string; readonly pid: number }
   | { readonly action: 'restart-process'; readonly process: string }
+  /** A failback that did not finish hands writes back to `from`, so there is always a writer. */
+  | { readonly action: 'settle-failback'; readonly to: string; readonly from: string }
   | { readonly action: 'none'; readonly reason: string };
 
 export interface JournalEntry {

@@ -98,15 +98,25 @@ async function stopRecordingMembersDown(
     await nemesis.stop(fault);
   } catch (error) {
     if (!isMemberDown(error)) throw error;
-    history.append({
-      type: 'fault',
-      phase: 'heal-failed',
-      fault: name,
-      target: fault.spec.target,
-      atNs: clock.nowNs(),
-      error: { code: 'PEAKDRILL_ERR_MEMBER_DOWN', message: (error as Error).message },
-    });
+    recordMemberDown(history, name, fault.spec.target, clock, error as Error);
   }
+}
+
+function recordMemberDown(
+  history: FaultScheduleOptions['history'],
+  fault: string,
+  target: string,
+  clock: RunClock,
+  error: Error,
+): void {
+  history.append({
+    type: 'fault',
+    phase: 'heal-failed',
+    fault,
+    target,
+    atNs: clock.nowNs(),
+    error: { code: 'PEAKDRILL_ERR_MEMBER_DOWN', message: error.message },
+  });
 }
 
 export async function runFaultSchedule(
@@ -150,7 +160,19 @@ export async function runFaultSchedule(
         params: { kind: spec.kind, ...specParams(spec) },
         atNs: clock.nowNs(),
       });
-      const fault = await nemesis.start(spec);
+      const fault = await nemesis.start(spec).catch((error: unknown) => {
+        if (!isMemberDown(error)) throw error;
+        // A member the fault needed was down (a failback to a region that never came back):
+        // recorded for target-recovery, and the schedule goes on.
+        recordMemberDown(history, f.name, spec.target, clock, error as Error);
+        return undefined;
+      });
+      if (fault === undefined) {
+        const stopNs = clock.nowNs();
+        history.append({ type: 'fault', phase: 'stop', fault: f.name, target: spec.target, atNs: stopNs });
+        resolvers.get(f.name)!(stopNs);
+        return;
+      }
       active.set(fault, f.name);
       const faultStartNs = clock.nowNs();
       const untilNs = f.for === undefined ? Number.POSITIVE_INFINITY : faultStartNs + (f.for * 1e6) / speed;

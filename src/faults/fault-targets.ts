@@ -40,7 +40,7 @@ export function localStackDeclaration(options: { store: boolean }): TargetDeclar
   const storeProxies = options.store ? ['edge-a', 'edge-b', ...posUplinkNames()] : [];
   return {
     source: 'the local stack',
-    proxies: [...storeProxies, 'db-a', 'db-b', 'repl-ab', 'kafka'],
+    proxies: [...storeProxies, 'db-a', 'db-b', 'repl-ab', 'repl-ba', 'kafka'],
     processes: [
       'toxiproxy',
       'postgres-a',
@@ -84,7 +84,7 @@ function targetProblem(f: FaultTargetRef, d: TargetDeclaration): string | undefi
     ? [d.proxies, 'proxy']
     : PROCESS_KINDS.has(f.kind)
       ? [d.processes, 'process']
-      : f.kind === 'region-loss'
+      : f.kind === 'region-loss' || f.kind === 'failback'
         ? [d.regions, 'region']
         : [undefined, ''];
   if (set === undefined || set.includes(target)) return undefined;

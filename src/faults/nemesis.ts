@@ -12,6 +12,7 @@ import { readPidRecords } from '../stack/process-supervisor.ts';
 import { stackLayout } from '../stack/stack-context.ts';
 import { StackControl } from '../stack/stack-control.ts';
 import { readStackState, type StackState } from '../stack/stack-state.ts';
+import { failBack, failbackMove, settleFailback } from './failback.ts';
 import { FaultJournal, type FaultUndo, type JournalEntry } from './fault-journal.ts';
 import { assertFaultTargets, stackStateDeclaration } from './fault-targets.ts';
 import { regionMembers } from './region-members.ts';
@@ -157,6 +158,8 @@ export class Nemesis {
         return [
           { action: 'none', reason: 'a promoted standby cannot be demoted; recreate the stack to fail back' },
         ];
+      case 'failback':
+        return [{ action: 'settle-failback', ...failbackMove(spec.target) }];
     }
   }
 
@@ -216,6 +219,8 @@ export class Nemesis {
       }
       case 'db-failover':
         return promote(this.state.endpoints['postgres-b']!.port, this.state.secrets.pgPassword);
+      case 'failback':
+        return failBack(this.state, this.control, failbackMove(spec.target));
     }
   }
 
@@ -244,6 +249,8 @@ export class Nemesis {
       case 'restart-process':
         if (!this.control.isRunning(undo.process)) await this.control.restart(undo.process);
         return;
+      case 'settle-failback':
+        return settleFailback(this.state, undo);
       case 'none':
         return;
     }
@@ -260,6 +267,8 @@ export class Nemesis {
       await this.applyFault(id, spec);
     } catch (error) {
       await this.stop(fault).catch(() => {});
+      // A member of the target that is not there to act on is a finding, not a harness error.
+      if (isMemberDown(error)) throw error;
       throw new PeakdrillError(
         'PEAKDRILL_ERR_FAULT_APPLY',
         `could not apply ${spec.kind} to ${spec.target}: ${(error as Error).message}`,

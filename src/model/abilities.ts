@@ -1,7 +1,8 @@
 // What a target can be asked to do: the words scenarios use to say what they
 // cannot run without, and targets to say what they have. Ops its codec carries
 // (checkout … scans) and controls (reset-seed: start from a known catalog;
-// failover: a standby can take over; event-stream: its stock changes are
+// failover: a standby can take over; failback: a lost region can be resynchronised
+// and made the writer again; event-stream: its stock changes are
 // published on a topic peakdrill can read).
 export const ABILITIES = [
   'checkout',
@@ -13,6 +14,7 @@ export const ABILITIES = [
   'scans',
   'reset-seed',
   'failover',
+  'failback',
   'event-stream',
 ] as const;
 export type Ability = (typeof ABILITIES)[number];

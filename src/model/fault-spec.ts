@@ -54,6 +54,8 @@ export const durationFreeFaultSchemas = [
   }),
   z.strictObject({ kind: z.literal('process-pause'), target: z.string().min(1) }),
   z.strictObject({ kind: z.literal('region-loss'), target: z.enum(['a', 'b']) }),
+  // The region that becomes the writer again (resynchronised from the other, then promoted).
+  z.strictObject({ kind: z.literal('failback'), target: z.enum(['a', 'b']) }),
   z.strictObject({ kind: z.literal('db-failover'), target: z.literal('postgres-b').default('postgres-b') }),
   z.strictObject({ kind: z.literal('replication-pause'), target: z.literal('repl-ab').default('repl-ab') }),
 ] as const;

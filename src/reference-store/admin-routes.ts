@@ -1,6 +1,7 @@
 // Health and admin routes: GET /health, GET /admin/state (the oracle's read),
 // POST /admin/reset, /admin/seed, /admin/migrate, /admin/failover (business-
-// controlled: promote this standby region) and /admin/fence (sent by the peer).
+// controlled: promote this standby region), /admin/fence (sent by the peer) and
+// the failback moves /admin/rejoin, /admin/step-down, /admin/resume.
 import type { FastifyInstance } from 'fastify';
 import { resetStore, seedCatalog } from './catalog-repository.ts';
 import type { DatabaseHealth } from './database-health.ts';
@@ -85,6 +86,22 @@ export function registerAdminRoutes(
 
   app.post('/admin/fence', async () => {
     await failover.fence();
+    return { region: ctx.region, role: failover.role };
+  });
+
+  // A failback, in three moves: the returning region rejoins as standby once its database
+  // streams from the writer, the writer steps down, and the returning region is promoted
+  // (POST /admin/failover). /admin/resume undoes a step-down whose handover never finished.
+  app.post('/admin/rejoin', async () => {
+    await failover.rejoin();
+    return { region: ctx.region, role: failover.role };
+  });
+  app.post('/admin/step-down', async () => {
+    await failover.stepDown();
+    return { region: ctx.region, role: failover.role };
+  });
+  app.post('/admin/resume', async () => {
+    await failover.resume();
     return { region: ctx.region, role: failover.role };
   });
 }

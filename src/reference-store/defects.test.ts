@@ -17,6 +17,7 @@ describe('defect switches', () => {
         d.outboxSkip,
         d.countErasesSales,
         d.offlineStrictTenders,
+        d.rejoinAsPrimary,
       ].filter(Boolean).length;
     expect(flags(correct)).toBe(0);
     for (const name of DEFECT_NAMES) {

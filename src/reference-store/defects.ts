@@ -14,6 +14,7 @@ export const DEFECT_NAMES = [
   'outbox-skip',
   'count-erases-sales',
   'offline-strict-tenders',
+  'rejoin-as-primary',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -38,6 +39,8 @@ export const DEFECT_DESCRIPTIONS: Readonly<Record<DefectName, string>> = {
     'the outbox relay sends at most 100 events of a batch but moves its cursor past the whole batch: after a burst (the seed, a backlog) committed mutations are never published',
   'count-erases-sales':
     'a cycle count sets stock to the counted level as it is applied, so sales made between the count and its application are undone',
+  'rejoin-as-primary':
+    'a former primary that restarts after the other region took over skips the fence check and takes writes again on its own, divergent database: two primaries (split brain) until the failback',
   'offline-strict-tenders':
     'an offline batch holding one sale whose tenders do not add up to its lines is refused whole (400), so every sale in it, already sold at the till, is never recorded',
 };
@@ -63,6 +66,7 @@ export class DefectSwitches {
   readonly outboxSkip: boolean;
   readonly countErasesSales: boolean;
   readonly offlineStrictTenders: boolean;
+  readonly rejoinAsPrimary: boolean;
 
   constructor(active: DefectName | undefined) {
     this.active = active;
@@ -77,5 +81,6 @@ export class DefectSwitches {
     this.outboxSkip = active === 'outbox-skip';
     this.countErasesSales = active === 'count-erases-sales';
     this.offlineStrictTenders = active === 'offline-strict-tenders';
+    this.rejoinAsPrimary = active === 'rejoin-as-primary';
   }
 }

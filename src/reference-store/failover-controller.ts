@@ -115,6 +115,66 @@ export class FailoverController {
     if (was === 'primary') await this.options.onFenced().catch(() => {});
   }
 
+  /**
+   * A failback's first move on the region coming back: its database was resynchronised
+   * from the writer and streams from it again, so this store may stand by to be promoted.
+   * Refused while the database is not a standby: a store must never wait on a divergent
+   * primary as if it could take over from the writer.
+   */
+  async rejoin(): Promise<void> {
+    if (!(await this.databaseInRecovery())) {
+      throw new StoreApiError(
+        409,
+        'not-in-recovery',
+        `region ${this.options.ctx.region}'s database is not a standby; resynchronise it from the writer first`,
+      );
+    }
+    const was = this.currentRole;
+    this.currentRole = 'standby';
+    this.promotedAt = null;
+    this.promotedBy = null;
+    this.options.ctx.log.warn({ was }, 'rejoined as standby: the database streams from the writer again');
+    if (was === 'primary') await this.options.onFenced().catch(() => {});
+  }
+
+  /** A business-controlled handover: this writer stops taking writes so the other region can take over. */
+  async stepDown(): Promise<void> {
+    if (this.currentRole !== 'primary') {
+      throw new StoreApiError(409, 'not-primary', `region ${this.options.ctx.region} is not the writer`);
+    }
+    await this.fence();
+  }
+
+  /** Takes writes again after a handover that did not finish (the other region was never promoted). */
+  async resume(): Promise<void> {
+    if (this.currentRole === 'primary') return;
+    if (await this.databaseInRecovery()) {
+      throw new StoreApiError(
+        409,
+        'in-recovery',
+        `region ${this.options.ctx.region}'s database is a standby; it cannot take writes`,
+      );
+    }
+    this.currentRole = 'primary';
+    this.options.ctx.log.warn('resumed as primary: the handover did not finish');
+    await this.options
+      .onPrimary()
+      .catch((error: unknown) => this.options.ctx.log.error({ err: error }, 'after resuming'));
+  }
+
+  private async databaseInRecovery(): Promise<boolean> {
+    try {
+      const r = await this.options.ctx.pool.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
+      return r.rows[0]!.r;
+    } catch (error) {
+      throw new StoreApiError(
+        503,
+        'database-unavailable',
+        `cannot reach region ${this.options.ctx.region}'s database: ${(error as Error).message}`,
+      );
+    }
+  }
+
   private async doPromote(by: 'admin' | 'automatic'): Promise<void> {
     const { ctx } = this.options;
     const started = performance.now();

@@ -30,6 +30,9 @@ export function createPool(pgUrl: string, max: number, applicationName: string):
   });
   // An idle client whose server went away must not crash the process; the pool drops it.
   pool.on('error', () => {});
+  // Nor one that is checked out: a connection the server ends between two statements of a
+  // transaction (a failback fencing this region) fails that transaction's next query.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

@@ -19,6 +19,9 @@ export type StoreErrorCode =
   | 'refund-exceeds-tenders'
   | 'not-writable'
   | 'not-standby'
+  | 'not-primary'
+  | 'not-in-recovery'
+  | 'in-recovery'
   | 'database-unavailable'
   | 'commit-outcome-unknown'
   | 'internal';

@@ -147,15 +147,23 @@ export async function startStore(config: StoreConfig): Promise<StartedStore> {
     // A primary coming back after its region was lost must not take writes again if the
     // other region took over meanwhile (the fence it missed while it was down).
     if (config.role === 'primary' && config.peerUrl && (await peerIsPrimary(config.peerUrl))) {
-      if (ctx.defects.rejoinCrash) {
+      if (ctx.defects.rejoinAsPrimary) {
+        // The defect: the node trusts its configured role and skips the fence check, and,
+        // finding no synchronous standby, commits locally (a non-strict synchronous mode),
+        // so two regions take writes on two divergent databases (split brain).
+        log.warn({ peer: config.peerUrl }, 'the other region is primary; starting as primary anyway');
+        await pool.query("ALTER SYSTEM SET synchronous_standby_names = ''");
+        await pool.query('SELECT pg_reload_conf()');
+      } else if (ctx.defects.rejoinCrash) {
         // The defect: a node that only knows how to be primary refuses to rejoin as anything else.
         throw new Error('rejoin-crash: the other region is primary and this store only runs as primary');
+      } else {
+        log.warn(
+          { peer: config.peerUrl },
+          'the other region took over while this one was down: starting fenced',
+        );
+        await failover.fence();
       }
-      log.warn(
-        { peer: config.peerUrl },
-        'the other region took over while this one was down: starting fenced',
-      );
-      await failover.fence();
     }
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {

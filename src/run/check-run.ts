@@ -102,6 +102,7 @@ export async function checkRunDirectory(
     ...(catalog === undefined ? {} : { oversell: { initialStock: initialStockOf(catalog) } }),
     ...(stateUnreadable === undefined ? {} : { targetRecovery: { stateUnreadable } }),
     eventStream: { ...eventCapture(dir), targetPublishes: target.publishesEvents },
+    splitBrain: { singleWriter: target.singleWriter },
   });
   const outcome = runOutcome(history);
   const verdict = buildVerdict({
@@ -136,6 +137,7 @@ function targetFacts(info: RunInfo | undefined) {
     businessRejections:
       info?.businessRejections ?? registered?.businessRejections ?? REFERENCE_STORE_REJECTIONS,
     publishesEvents: info?.publishesEvents ?? registered?.publishesEvents ?? false,
+    singleWriter: info?.singleWriter ?? registered?.singleWriter ?? true,
   };
 }
 

@@ -11,6 +11,7 @@ import { OFFLINE_RECONCILIATION } from '../checkers/offline-reconciliation-check
 import { ORDERING } from '../checkers/ordering-checker.ts';
 import { OVERSELL } from '../checkers/oversell-checker.ts';
 import { RTO } from '../checkers/rto-checker.ts';
+import { SPLIT_BRAIN } from '../checkers/split-brain-checker.ts';
 import { TARGET_RECOVERY } from '../checkers/target-recovery-checker.ts';
 import { TENDER_INTEGRITY } from '../checkers/tender-integrity-checker.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
@@ -62,6 +63,9 @@ export const DEFECT_CELLS: readonly MatrixCell[] = [
   },
   // A failback that leaves region a unable to serve is a finding about the target.
   { scenario: 'region-failover', defect: 'rejoin-crash', expected: 'fail', checker: TARGET_RECOVERY },
+  // A former primary that comes back as primary while the other region writes: two writers
+  // until the failback resynchronises it (and throws away what it took meanwhile).
+  { scenario: 'region-failover', defect: 'rejoin-as-primary', expected: 'fail', checker: SPLIT_BRAIN },
   // The seed alone is a burst past the relay's chunk; the sale's peaks add more.
   { scenario: 'flash-sale', defect: 'outbox-skip', expected: 'fail', checker: EVENT_STREAM },
   { scenario: 'cycle-count', defect: 'count-erases-sales', expected: 'fail', checker: COUNT_INTEGRITY },

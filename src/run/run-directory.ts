@@ -43,6 +43,8 @@ export const runInfoSchema = z.object({
   /** The target's answers that are the business saying no, and whether it publishes an event stream. */
   businessRejections: z.array(z.string()).optional(),
   publishesEvents: z.boolean().optional(),
+  /** Whether the target takes writes in one region at a time (absent: it does). */
+  singleWriter: z.boolean().optional(),
   /** Traffic left out because the target has no notion of it. */
   notExercised: z
     .array(z.object({ op: z.string(), ops: z.int().min(0).optional(), why: z.string() }))

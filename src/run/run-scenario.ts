@@ -224,6 +224,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     target: target.name,
     businessRejections: [...target.businessRejections],
     publishesEvents: target.publishesEvents,
+    singleWriter: target.singleWriter ?? true,
     ...(notExercised.length > 0 ? { notExercised } : {}),
     versions: {
       peakdrill: PEAKDRILL_VERSION,

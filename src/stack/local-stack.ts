@@ -141,6 +141,8 @@ export class LocalStack extends StackBuilder {
       const dbA = await toxiproxy.createProxy('db-a', `${LOOPBACK}:${portA}`);
       const dbB = await toxiproxy.createProxy('db-b', `${LOOPBACK}:${portB}`);
       const repl = await toxiproxy.createProxy('repl-ab', `${LOOPBACK}:${portA}`);
+      // The way back: a failback resynchronises region a from b through this link.
+      const replBack = await toxiproxy.createProxy('repl-ba', `${LOOPBACK}:${portB}`);
       const kafkaProxy = await toxiproxy.createProxy('kafka', `${LOOPBACK}:${kafkaClientPort}`);
 
       const postgres = (async () => {
@@ -237,6 +239,7 @@ export class LocalStack extends StackBuilder {
           dbA,
           dbB,
           repl,
+          replBack,
           kafkaProxy,
         ],
         processes: ctx.processes.map((p) => ({ name: p.name, pid: p.pid })),

@@ -269,7 +269,11 @@ async function chownTree(ctx: StackContext, dir: string): Promise<void> {
  * client tools): the low-level backup API around a file copy, then the standby
  * streams the rest of the WAL from the slot.
  */
-async function copyBackup(primary: PostgresServer, dataDir: string, password: string) {
+export async function copyBackup(
+  primary: Pick<PostgresServer, 'port' | 'dataDir'>,
+  dataDir: string,
+  password: string,
+) {
   await withClient(connectionConfig(primary.port, password, 'postgres'), async (c) => {
     await c.query(`SELECT pg_backup_start('peakdrill-standby', true)`);
     let stopped = false;

@@ -33,6 +33,7 @@ const ABILITY_OF_OP: Readonly<Record<string, Ability>> = {
 const ABILITY_OF_FAULT: Readonly<Record<string, Ability>> = {
   'region-loss': 'failover',
   'db-failover': 'failover',
+  failback: 'failback',
 };
 
 export interface TargetAbilities {

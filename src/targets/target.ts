@@ -82,6 +82,11 @@ export interface TargetModule {
   readonly businessRejections: readonly string[];
   /** Whether its stock changes are published where the event-stream checker can read them. */
   readonly publishesEvents: boolean;
+  /**
+   * Takes writes in one region at a time (active-passive; the default). The split-brain
+   * checker holds such a target to it; a multi-writer (active-active) target says false.
+   */
+  readonly singleWriter?: boolean;
   /** Its members before it starts, for the preflight check of every fault's target. */
   declaration(): TargetDeclaration;
   startLocal(options: LocalStartOptions): Promise<StartedTarget>;

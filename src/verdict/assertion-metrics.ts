@@ -23,6 +23,7 @@ export const NAMED_FIGURES: Readonly<Record<string, MetricRef>> = {
   rto: { checker: 'rto', figure: 'rtoMs' },
   detection_time: { checker: 'rto', figure: 'detectionMs' },
   failback_time: { checker: 'rto', figure: 'failbackMs' },
+  split_brain: { checker: 'split-brain', figure: 'writesBetweenOtherWriters' },
   duplicate_applies: { checker: 'idempotency', figure: 'duplicateApplies' },
   stale_overwrites: { checker: 'ordering', figure: 'staleOverwrites' },
   out_of_order_applies: { checker: 'ordering', figure: 'outOfOrderApplies' },

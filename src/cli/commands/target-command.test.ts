@@ -18,7 +18,7 @@ describe('peakdrill target', () => {
     expect(byName.get('reference-store')?.lacks).toEqual([]);
     expect(byName.get('reference-store')?.scenarios).toContain('store-offline');
     expect(byName.get('vendure')?.lacks).toContain('offline-sync');
-    expect(byName.get('vendure')?.scenarios).toEqual(['flash-sale', 'region-failover']);
+    expect(byName.get('vendure')?.scenarios).toEqual(['flash-sale']);
   });
 
   it('check without a config, or with one that is not JSON, is a usage error with the fix', async () => {

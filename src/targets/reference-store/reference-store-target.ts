@@ -40,6 +40,7 @@ export const referenceStoreTarget: TargetModule = {
   abilities: ABILITIES,
   businessRejections: REFERENCE_STORE_REJECTIONS,
   publishesEvents: true,
+  singleWriter: true,
   declaration: () => localStackDeclaration({ store: true }),
   async startLocal(options: LocalStartOptions): Promise<StartedTarget> {
     const started = await new LocalStack()

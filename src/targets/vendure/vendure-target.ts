@@ -44,6 +44,7 @@ export const vendureTarget: TargetModule = {
   abilities: ABILITIES,
   businessRejections: VENDURE_REJECTIONS,
   publishesEvents: false,
+  singleWriter: true,
   declaration: () => {
     const base = localStackDeclaration({ store: false });
     return {
