@@ -50,7 +50,8 @@ async function readOnly(stack: StartedLocalStack, server: 'postgres-a' | 'postgr
   const c = new pg.Client(stack.postgres(server));
   await c.connect();
   try {
-    return (await c.query<{ v: string }>("SELECT current_setting('default_transaction_read_only') AS v")).rows[0]!.v;
+    return (await c.query<{ v: string }>("SELECT current_setting('default_transaction_read_only') AS v"))
+      .rows[0]!.v;
   } finally {
     await c.end();
   }

@@ -177,6 +177,13 @@ export const scenarioSchema = z
     /** Stop, heal and end as `aborted` when the error rate stays above `errorRate` for `for`. */
     abort: z.strictObject({ errorRate: z.number().min(0).max(1), for: duration }).optional(),
     /**
+     * Serve live Prometheus metrics for the run (as `--metrics` does): on `listen`
+     * (loopback), kept up `linger` after the verdict so a last scrape reads it.
+     */
+    metrics: z
+      .strictObject({ listen: z.string().default('127.0.0.1:9464'), linger: duration.default(15_000) })
+      .optional(),
+    /**
      * What the scenario cannot run without (abilities a target must have, see
      * abilities.ts); a target lacking one is refused at load.
      * Any other op a target cannot carry is left out and reported as not exercised.

@@ -18,6 +18,7 @@ describe('defect switches', () => {
         d.countErasesSales,
         d.offlineStrictTenders,
         d.rejoinAsPrimary,
+        d.webhookLedgerSkip,
       ].filter(Boolean).length;
     expect(flags(correct)).toBe(0);
     for (const name of DEFECT_NAMES) {

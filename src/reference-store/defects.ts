@@ -15,6 +15,7 @@ export const DEFECT_NAMES = [
   'count-erases-sales',
   'offline-strict-tenders',
   'rejoin-as-primary',
+  'webhook-ledger-skip',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -41,6 +42,8 @@ export const DEFECT_DESCRIPTIONS: Readonly<Record<DefectName, string>> = {
     'a cycle count sets stock to the counted level as it is applied, so sales made between the count and its application are undone',
   'rejoin-as-primary':
     'a former primary that restarts after the other region took over skips the fence check and takes writes again on its own, divergent database: two primaries (split brain) until the failback',
+  'webhook-ledger-skip':
+    'a redelivered marketplace webhook is recognised as a duplicate only by the ledger insert: its stock update runs again with no ledger entry, so stock drifts from the books',
   'offline-strict-tenders':
     'an offline batch holding one sale whose tenders do not add up to its lines is refused whole (400), so every sale in it, already sold at the till, is never recorded',
 };
@@ -67,6 +70,7 @@ export class DefectSwitches {
   readonly countErasesSales: boolean;
   readonly offlineStrictTenders: boolean;
   readonly rejoinAsPrimary: boolean;
+  readonly webhookLedgerSkip: boolean;
 
   constructor(active: DefectName | undefined) {
     this.active = active;
@@ -82,5 +86,6 @@ export class DefectSwitches {
     this.countErasesSales = active === 'count-erases-sales';
     this.offlineStrictTenders = active === 'offline-strict-tenders';
     this.rejoinAsPrimary = active === 'rejoin-as-primary';
+    this.webhookLedgerSkip = active === 'webhook-ledger-skip';
   }
 }

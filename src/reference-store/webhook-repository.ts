@@ -69,6 +69,21 @@ export async function receiveWebhook(ctx: StoreContext, event: WebhookEvent): Pr
       values: [event.sku, event.sequence],
     });
     const verdict: EventOutcome = !first ? 'duplicate' : advanced.rowCount === 0 ? 'stale' : 'applied';
+    if (
+      ctx.defects.webhookLedgerSkip &&
+      verdict === 'duplicate' &&
+      (await unknownSkus(client, [event.sku])).length === 0
+    ) {
+      // `webhook-ledger-skip`: the dedupe guards only the ledger insert; a redelivery's stock
+      // update runs again, so stock drifts from the books.
+      await changeStock(
+        client,
+        event.store,
+        event.sku,
+        event.type === 'order.placed' ? -event.qty : event.qty,
+      );
+      return { eventId: event.eventId, outcome: verdict, deliveries };
+    }
     // `webhook-no-dedupe` applies every delivery, whatever its id and sequence say.
     const apply = ctx.defects.webhookNoDedupe || verdict === 'applied';
     if (!apply) {

@@ -4,6 +4,7 @@
 // cell, and `peakdrill selftest` checks every cell against the real stack.
 
 import { COUNT_INTEGRITY } from '../checkers/count-integrity-checker.ts';
+import { DRIFT } from '../checkers/drift-checker.ts';
 import { EVENT_STREAM } from '../checkers/event-stream-checker.ts';
 import { IDEMPOTENCY } from '../checkers/idempotency-checker.ts';
 import { LOST_ACKS } from '../checkers/lost-ack-checker.ts';
@@ -38,6 +39,8 @@ export const BUILTIN_SCENARIOS = [
 export const DEFECT_CELLS: readonly MatrixCell[] = [
   { scenario: 'flash-sale', defect: 'oversell-race', expected: 'fail', checker: OVERSELL },
   { scenario: 'webhook-storm', defect: 'webhook-no-dedupe', expected: 'fail', checker: IDEMPOTENCY },
+  // Redeliveries move stock with no ledger entry: the books no longer explain the stock.
+  { scenario: 'webhook-storm', defect: 'webhook-ledger-skip', expected: 'fail', checker: DRIFT },
   { scenario: 'region-failover', defect: 'ack-before-replicate', expected: 'fail', checker: LOST_ACKS },
   { scenario: 'region-failover', defect: 'slow-failover', expected: 'fail', checker: RTO },
   { scenario: 'cycle-count', defect: 'unordered-scans', expected: 'fail', checker: ORDERING },

@@ -20,6 +20,7 @@ import { assertFaultTargets, stackStateDeclaration } from '../faults/fault-targe
 import { Nemesis } from '../faults/nemesis.ts';
 import { HistoryWriter } from '../history/history-writer.ts';
 import { RunClock } from '../history/run-clock.ts';
+import type { RunMetrics } from '../metrics/run-metrics.ts';
 import { isMemberDown, isPeakdrillError, PeakdrillError } from '../model/errors.ts';
 import type { FinalState } from '../model/final-state.ts';
 import { runHeader, type Shard } from '../model/history-entry.ts';
@@ -82,6 +83,8 @@ export interface RunScenarioOptions {
   readonly shard?: Shard | undefined;
   /** Told where the stack is as soon as it is known (a second Ctrl-C reaps it from there). */
   readonly onStackDir?: ((dir: string, kind: 'local' | 'existing') => void) | undefined;
+  /** Live figures for Prometheus: fed every history entry, the phase and, at the end, the verdict. */
+  readonly metrics?: RunMetrics | undefined;
 }
 
 export interface RunScenarioResult {
@@ -207,6 +210,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   };
   const setPhase = (p: RunPhase) => {
     phase = p;
+    options.metrics?.setPhase(p);
     report();
   };
   const statusTimer = setInterval(report, 500);
@@ -322,6 +326,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     const tally = new RunTally(history, {
       businessCodes: target.businessRejections,
       ignoredF: [FLEET_WAIT_F],
+      ...(options.metrics ? { tap: options.metrics } : {}),
     });
     tallyRef.tally = tally;
     const prices = new Map(catalog.seed.map((s) => [s.sku, s.priceCents]));
@@ -532,8 +537,11 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
   await writeJsonAtomically(runFile(runDir, 'run'), info);
   try {
     setPhase('checking');
-    if (history) verdict = (await checkRunDirectory(runDir)).verdict;
-    else {
+    if (history) {
+      const checked = await checkRunDirectory(runDir);
+      verdict = checked.verdict;
+      options.metrics?.setVerdict(checked.results);
+    } else {
       await writeFile(join(runDir, 'logs', 'run-error.txt'), `${reason ?? 'the run did not start'}\n`);
     }
     setPhase('reporting');

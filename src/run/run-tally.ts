@@ -21,8 +21,19 @@ export class RunTally implements HistorySink {
   private windowErrors = 0;
   readonly activeFaults = new Set<string>();
 
-  constructor(inner: HistorySink, options: { businessCodes: Iterable<string>; ignoredF?: Iterable<string> }) {
+  private readonly tap: { observe(entry: HistoryEntry): void } | undefined;
+
+  constructor(
+    inner: HistorySink,
+    options: {
+      businessCodes: Iterable<string>;
+      ignoredF?: Iterable<string>;
+      /** Sees every entry too (the live metrics), after the history has it. */
+      tap?: { observe(entry: HistoryEntry): void };
+    },
+  ) {
     this.inner = inner;
+    this.tap = options.tap;
     this.businessCodes = new Set(options.businessCodes);
     this.ignoredF = new Set(options.ignoredF ?? []);
   }
@@ -34,6 +45,7 @@ export class RunTally implements HistorySink {
 
   /** Counts an entry written elsewhere (e.g. the k6 engine's own history). */
   observe(entry: HistoryEntry): void {
+    this.tap?.observe(entry);
     switch (entry.type) {
       case 'ok':
       case 'fail':

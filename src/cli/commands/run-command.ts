@@ -21,6 +21,7 @@ import {
   type PeakdrillCommand,
   printJson,
 } from '../command.ts';
+import { openMetricsEndpoint } from '../metrics-endpoint.ts';
 import { checkSpeed, seedFromText } from '../option-checks.ts';
 import { watchParent } from '../parent-watch.ts';
 import { preflightRun } from './run-preflight.ts';
@@ -38,6 +39,9 @@ interface RunArgs {
   engine: 'node' | 'k6';
   shard?: string;
   runId?: string;
+  metrics?: string;
+  metricsLinger?: string;
+  metricsAllowRemote?: boolean;
 }
 
 export const runCommand: PeakdrillCommand<RunArgs> = {
@@ -95,6 +99,19 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         describe: 'the run id (default: <scenario>-<time>-<random>); shards share one',
       })
       .option('json', { type: 'boolean', default: false, describe: 'print the verdict as JSON' })
+      .option('metrics', {
+        type: 'string',
+        describe: 'serve live Prometheus metrics at GET /metrics on host:port (bare flag: 127.0.0.1:9464)',
+      })
+      .option('metrics-linger', {
+        type: 'string',
+        describe: 'keep the metrics endpoint up this long after the verdict, for a last scrape (default 15s)',
+      })
+      .option('metrics-allow-remote', {
+        type: 'boolean',
+        default: false,
+        describe: 'let --metrics listen on an interface other than loopback',
+      })
       .check((a) => {
         checkSpeed(a.speed);
         if (a.defect !== undefined && a.target !== DEFAULT_TARGET)
@@ -108,6 +125,10 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
     // Thresholds that cannot be evaluated, and every option, fail here, before any stack starts.
     validateAssertions(scenario.assertions);
     const { stackDir, outDir, shard, target } = await preflightRun(args, scenario, ctx);
+    // Before the stack: a busy port or a remote address is refused before anything starts.
+    const live =
+      shard !== undefined && shard.index > 0 ? undefined : await openMetricsEndpoint(args, scenario, target);
+    if (live) ctx.stderr.write(`metrics: ${live.url}\n`);
     const status = new StatusLine(
       ctx.stderr,
       !args.json && (ctx.stderr as { isTTY?: boolean }).isTTY === true,
@@ -159,16 +180,19 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
           runStack = { dir, kind };
         },
         onStatus: (s) => status.update(s),
+        metrics: live?.metrics,
         log: (line) => {
           status.finish();
           ctx.stderr.write(`${line}\n`);
         },
       });
+      await live?.finish(controller.signal);
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       parentWatch.stop();
       status.finish();
+      await live?.finish(AbortSignal.abort());
     }
     const where = relative(ctx.cwd, result.runDir) || result.runDir;
     const worker = shard !== undefined && shard.index > 0;

@@ -1,12 +1,15 @@
 // `peakdrill setup`: installs every tool a local stack needs, idempotently,
-// under ~/.cache/peakdrill, and the system chromium the report tests drive.
+// under ~/.cache/peakdrill, and the system chromium and Prometheus the report and
+// metrics tests drive.
 // Tools install concurrently; a second run only checks. Missing prerequisites
 // (Go, Java, Maven) produce one message each.
 import { PeakdrillError } from '../../model/errors.ts';
-import { ensureChromium } from './chromium-installer.ts';
+import { ensureAptTools } from './apt-tools.ts';
+import { CHROMIUM_TOOL } from './chromium-installer.ts';
 import { ensureGoTool } from './go-tool-installer.ts';
 import { ensureKafka } from './kafka-installer.ts';
 import { ensurePostgres, ensurePostgresUser } from './postgres-installer.ts';
+import { PROMETHEUS_TOOL } from './prometheus-tools.ts';
 import { findJava, locateTools, type ToolStatus } from './tool-locator.ts';
 
 export interface SetupResult {
@@ -28,7 +31,8 @@ export async function setupToolchain(
     ensureKafka(env, log),
     ensureGoTool('toxiproxy', env, log),
     ensureGoTool('k6', env, log),
-    ensureChromium(log),
+    // One apt-get for both: dpkg takes one install at a time.
+    ensureAptTools([CHROMIUM_TOOL, PROMETHEUS_TOOL], log),
   ]);
   const problems = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (!java || java.major < 17) {

@@ -5,16 +5,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PeakdrillError } from '../../model/errors.ts';
+import { type AptTool, findAptTool } from './apt-tools.ts';
 import { cachePaths } from './cache-paths.ts';
-import { CHROMIUM_APT_PACKAGE, findChromium } from './chromium-installer.ts';
+import { CHROMIUM_TOOL } from './chromium-installer.ts';
 import { isKafkaInstalled, kafkaJarName } from './kafka-installer.ts';
 import { findPostgres, type PostgresBinaries } from './postgres-installer.ts';
+import { PROMETHEUS_TOOL } from './prometheus-tools.ts';
 import { runCommand, which } from './run-command.ts';
 import { TOOLCHAIN } from './toolchain-versions.ts';
 
-export type ToolName = 'postgres' | 'kafka' | 'toxiproxy' | 'k6' | 'chromium';
+export type ToolName = 'postgres' | 'kafka' | 'toxiproxy' | 'k6' | 'chromium' | 'prometheus';
 
-/** What a stack start needs; chromium is for the report tests only. */
+/** What a stack start needs; chromium and prometheus are for the report and metrics tests only. */
 const STACK_TOOLS: ReadonlySet<ToolName> = new Set(['postgres', 'kafka', 'toxiproxy', 'k6']);
 
 export interface ToolStatus {
@@ -126,26 +128,19 @@ async function binaryStatus(name: 'toxiproxy' | 'k6', env: NodeJS.ProcessEnv): P
   return { name, found: true, version, path, expectedVersion, fix: null };
 }
 
-async function chromiumStatus(): Promise<ToolStatus> {
-  const expectedVersion = `apt ${CHROMIUM_APT_PACKAGE}`;
-  const found = await findChromium();
+async function aptToolStatus(name: ToolName, tool: AptTool): Promise<ToolStatus> {
+  const expectedVersion = `apt ${tool.aptPackage}`;
+  const found = await findAptTool(tool);
   if (!found)
     return {
-      name: 'chromium',
+      name,
       found: false,
       version: null,
       path: null,
       expectedVersion,
-      fix: "run `peakdrill setup` as root (apt-get install chromium), or install Debian's chromium package",
+      fix: `run \`peakdrill setup\` as root (apt-get install ${tool.aptPackage}), or install Debian's ${tool.aptPackage} package`,
     };
-  return {
-    name: 'chromium',
-    found: true,
-    version: found.version,
-    path: found.path,
-    expectedVersion,
-    fix: null,
-  };
+  return { name, found: true, version: found.version, path: found.path, expectedVersion, fix: null };
 }
 
 export async function locateTools(env: NodeJS.ProcessEnv = process.env): Promise<ToolStatus[]> {
@@ -154,7 +149,8 @@ export async function locateTools(env: NodeJS.ProcessEnv = process.env): Promise
     kafkaStatus(env),
     binaryStatus('toxiproxy', env),
     binaryStatus('k6', env),
-    chromiumStatus(),
+    aptToolStatus('chromium', CHROMIUM_TOOL),
+    aptToolStatus('prometheus', PROMETHEUS_TOOL),
   ]);
 }
 
