@@ -17,6 +17,7 @@ import {
   type OpResolver,
   type PlanShaper,
 } from './device-fleet.ts';
+import { type FailoverBoundary, failoverResubmits, type ResubmitOptions } from './failover-resubmits.ts';
 import type { ResolvedOp } from './fleet-plan-stream.ts';
 import { resolveOrder } from './order-registry.ts';
 import { RetryChain, type RetryPolicy } from './retry-chain.ts';
@@ -37,6 +38,10 @@ export interface WebShopperOptions {
   /** Shoppers look at the first SKU's stock this long before checking out; share of checkouts that do (default 1). */
   readonly stockReads?: { readonly rate?: number; readonly leadMs?: number } | false;
   readonly seed?: number;
+  /** Checkouts sent just before a region loss are sent again after the takeover (failover-resubmits.ts). */
+  readonly failoverResubmits?: Omit<ResubmitOptions, 'seed'> & {
+    readonly boundaries: readonly FailoverBoundary[];
+  };
 }
 
 export class WebShopperFleet implements DeviceFleet, PlanShaper, OpResolver {
@@ -49,6 +54,8 @@ export class WebShopperFleet implements DeviceFleet, PlanShaper, OpResolver {
   private readonly seed: number;
   // Keyed by the op's value object: a retry plans the same object again, a new checkout a new one.
   private readonly chains = new WeakMap<object, RetryChain>();
+  private readonly resubmitOptions: WebShopperOptions['failoverResubmits'];
+  private resubmits: ReadonlySet<object> = new Set();
 
   constructor(options: WebShopperOptions, ctx: FleetContext) {
     this.ctx = ctx;
@@ -65,6 +72,7 @@ export class WebShopperFleet implements DeviceFleet, PlanShaper, OpResolver {
         ? false
         : { rate: options.stockReads?.rate ?? 1, leadMs: options.stockReads?.leadMs ?? 500 };
     this.seed = options.seed ?? 1;
+    this.resubmitOptions = options.failoverResubmits;
   }
 
   async open(): Promise<void> {
@@ -75,8 +83,17 @@ export class WebShopperFleet implements DeviceFleet, PlanShaper, OpResolver {
     await this.http.close();
   }
 
-  /** Adds a stock read before first-attempt web checkouts (a shopper looks before buying). */
+  /** Adds a stock read before first-attempt web checkouts (a shopper looks before buying), then the re-sends across a failover. */
   shapePlan(ops: readonly ReplayOp[]): ReplayOp[] {
+    const withReads = this.withStockReads(ops);
+    const r = this.resubmitOptions;
+    if (r === undefined) return withReads;
+    const shaped = failoverResubmits(withReads, r.boundaries, { ...r, seed: this.seed });
+    this.resubmits = shaped.resubmits;
+    return shaped.ops;
+  }
+
+  private withStockReads(ops: readonly ReplayOp[]): ReplayOp[] {
     const reads = this.stockReads;
     if (reads === false || reads.rate <= 0) return [...ops];
     const out: ReplayOp[] = [];
@@ -135,6 +152,7 @@ export class WebShopperFleet implements DeviceFleet, PlanShaper, OpResolver {
       return notNeeded('the earlier attempt of this request was answered');
     }
     if (chain.attempts > 0) this.ctx.count('web.retries');
+    else if (this.resubmits.has(value)) this.ctx.count('web.failover-resubmits');
     const ticket = chain.started(this.ctx);
     const checkout = op.f === OP.checkout;
     if (checkout) this.ctx.orders.begin(value.idempotencyKey);

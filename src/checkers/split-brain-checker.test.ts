@@ -44,6 +44,25 @@ describe('split-brain checker', () => {
     expect(r.evidence[0]!.region).toBe('a');
   });
 
+  it('takes a re-sent checkout answered from its key for the first write, not a second writer', () => {
+    const h = new HistoryFixture();
+    h.fault('lose-region-a', 0, 1_000, 'region-loss');
+    sale(h, 'b', 1_100);
+    // The replay of an order region a made before the loss names region a, answered by b.
+    h.op('checkout', checkoutValue('k-old', line), {
+      at: 1_200,
+      took: 5,
+      ok: { ...checkoutOk('o-old'), region: 'a' },
+    });
+    h.op('checkout', checkoutValue('k-old', line), {
+      at: -500,
+      took: 5,
+      ok: { ...checkoutOk('o-old'), region: 'a' },
+    });
+    sale(h, 'b', 1_300);
+    expect(check(h).valid).toBe(true);
+  });
+
   it('counts probe checkouts as writes: a rogue primary that only probes reach is still seen', () => {
     const h = new HistoryFixture();
     for (let t = 0; t < 1_000; t += 100) sale(h, 'b', t);

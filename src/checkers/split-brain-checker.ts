@@ -22,9 +22,13 @@ interface Write {
   readonly what: string;
 }
 
-/** Acknowledged writes that name the region that took them. */
+/**
+ * Acknowledged writes that name the region that took them. One per idempotency key: a
+ * retry or re-send answered from the key's record is a replay of the first write (it names
+ * the region that made the order, whoever answers now), not a second one.
+ */
 function regionalWrites(history: HistoryIndex): { writes: Write[]; withoutRegion: number } {
-  const writes: Write[] = [];
+  const first = new Map<string, Write>();
   let withoutRegion = 0;
   for (const c of history.checkouts) {
     if (c.status !== 'ok') continue;
@@ -32,13 +36,16 @@ function regionalWrites(history: HistoryIndex): { writes: Write[]; withoutRegion
       withoutRegion++;
       continue;
     }
-    writes.push({
+    const w = {
       invNs: history.invokeNs[c.op]!,
       compNs: history.completeNs[c.op]!,
       region: c.region,
       what: history.opId(c.op),
-    });
+    };
+    const seen = first.get(c.key);
+    if (seen === undefined || w.compNs < seen.compNs) first.set(c.key, w);
   }
+  const writes = [...first.values()];
   const probe = history.probes.get(PROBE.checkout);
   for (let i = 0; probe !== undefined && i < probe.count; i++) {
     const region = probe.regions[probe.region[i]!];

@@ -101,7 +101,22 @@ const trafficSchema = z.union([
 ]);
 
 const fleetsSchema = z.strictObject({
-  web: z.strictObject({ shoppers: z.number().int().min(1) }).optional(),
+  web: z
+    .strictObject({
+      shoppers: z.number().int().min(1),
+      /**
+       * Web checkouts sent within `window` before a region loss (or database failover) are
+       * sent again, same Idempotency-Key, `after` the loss: a `rate` share of them.
+       */
+      resubmitAcrossFailover: z
+        .strictObject({
+          rate: z.number().min(0).max(1).default(0.5),
+          window: duration.default(20_000),
+          after: duration.default(30_000),
+        })
+        .optional(),
+    })
+    .optional(),
   pos: z
     .strictObject({
       lanesPerStore: z.number().int().min(1),

@@ -19,6 +19,7 @@ describe('defect switches', () => {
         d.offlineStrictTenders,
         d.rejoinAsPrimary,
         d.webhookLedgerSkip,
+        d.idempotencyUnlogged,
       ].filter(Boolean).length;
     expect(flags(correct)).toBe(0);
     for (const name of DEFECT_NAMES) {

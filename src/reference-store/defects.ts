@@ -16,6 +16,7 @@ export const DEFECT_NAMES = [
   'offline-strict-tenders',
   'rejoin-as-primary',
   'webhook-ledger-skip',
+  'idempotency-unlogged',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -44,6 +45,8 @@ export const DEFECT_DESCRIPTIONS: Readonly<Record<DefectName, string>> = {
     'a former primary that restarts after the other region took over skips the fence check and takes writes again on its own, divergent database: two primaries (split brain) until the failback',
   'webhook-ledger-skip':
     'a redelivered marketplace webhook is recognised as a duplicate only by the ledger insert: its stock update runs again with no ledger entry, so stock drifts from the books',
+  'idempotency-unlogged':
+    'the idempotency keys table is UNLOGGED (no WAL, faster checkouts), so it never reaches the standby: after a failover a checkout re-sent with its key sells again',
   'offline-strict-tenders':
     'an offline batch holding one sale whose tenders do not add up to its lines is refused whole (400), so every sale in it, already sold at the till, is never recorded',
 };
@@ -71,6 +74,7 @@ export class DefectSwitches {
   readonly offlineStrictTenders: boolean;
   readonly rejoinAsPrimary: boolean;
   readonly webhookLedgerSkip: boolean;
+  readonly idempotencyUnlogged: boolean;
 
   constructor(active: DefectName | undefined) {
     this.active = active;
@@ -87,5 +91,6 @@ export class DefectSwitches {
     this.offlineStrictTenders = active === 'offline-strict-tenders';
     this.rejoinAsPrimary = active === 'rejoin-as-primary';
     this.webhookLedgerSkip = active === 'webhook-ledger-skip';
+    this.idempotencyUnlogged = active === 'idempotency-unlogged';
   }
 }

@@ -29,6 +29,17 @@ export interface StartedStore extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/**
+ * `idempotency-unlogged`, once: a primary restarted after its standby took over must not
+ * write at start (its commit would wait for a synchronous standby that is gone).
+ */
+async function makeIdempotencyUnlogged(client: pg.ClientBase): Promise<void> {
+  const r = await client.query<{ p: string }>(
+    "SELECT relpersistence AS p FROM pg_class WHERE relname = 'idempotency_keys' AND relkind = 'r'",
+  );
+  if (r.rows[0]?.p === 'p') await client.query('ALTER TABLE idempotency_keys SET UNLOGGED');
+}
+
 /** Waits for the database (it may still be starting, or behind a proxy that is healing). */
 async function waitForDatabase(pool: pg.Pool, timeoutMs: number): Promise<{ inRecovery: boolean }> {
   const deadline = performance.now() + timeoutMs;
@@ -119,6 +130,9 @@ export async function startStore(config: StoreConfig): Promise<StartedStore> {
       const client = await pool.connect();
       try {
         await applyMigrations(client);
+        // `idempotency-unlogged`: the keys table skips the WAL for speed, so the standby never
+        // has it: after a failover every key is forgotten and a re-sent checkout sells again.
+        if (ctx.defects.idempotencyUnlogged) await makeIdempotencyUnlogged(client);
       } finally {
         client.release();
       }

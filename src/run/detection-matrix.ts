@@ -69,6 +69,9 @@ export const DEFECT_CELLS: readonly MatrixCell[] = [
   // A former primary that comes back as primary while the other region writes: two writers
   // until the failback resynchronises it (and throws away what it took meanwhile).
   { scenario: 'region-failover', defect: 'rejoin-as-primary', expected: 'fail', checker: SPLIT_BRAIN },
+  // Shoppers re-send checkouts across the region loss (issue 16 item 8); keys that never
+  // reached the standby let them sell twice.
+  { scenario: 'region-failover', defect: 'idempotency-unlogged', expected: 'fail', checker: IDEMPOTENCY },
   // The seed alone is a burst past the relay's chunk; the sale's peaks add more.
   { scenario: 'flash-sale', defect: 'outbox-skip', expected: 'fail', checker: EVENT_STREAM },
   { scenario: 'cycle-count', defect: 'count-erases-sales', expected: 'fail', checker: COUNT_INTEGRITY },

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { FailoverBoundary } from '../../simulators/failover-resubmits.ts';
 import { FleetClient } from '../../simulators/fleet-client.ts';
 import { FLEET_WAIT_F } from '../../simulators/fleet-plan-stream.ts';
 import { runK6Engine } from '../engines/k6/k6-engine.ts';
@@ -115,13 +116,22 @@ export function newRunId(scenario: string, now = new Date()): string {
   return `${scenario}-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
+/** Where the scenario loses a region (plan ms), for traffic aimed at that boundary. */
+function failoverBoundaries(scenario: Scenario, speed: number): FailoverBoundary[] {
+  return scenario.faults
+    .filter((f) => (f.fault.kind === 'region-loss' || f.fault.kind === 'db-failover') && f.at !== undefined)
+    .map((f) => ({ atMs: f.at! / speed }));
+}
+
 function fleetClient(
   scenario: Scenario,
   target: StartedTarget,
   prices: ReadonlyMap<string, number>,
   seed: number,
+  speed: number,
 ): FleetClient {
   const f = scenario.fleets;
+  const resubmit = f.web?.resubmitAcrossFailover;
   const uplinkOf = (store: string) => target.uplinkOf?.(store);
   return new FleetClient({
     storeUrl: target.sites.map((r) => r.url),
@@ -146,7 +156,19 @@ function fleetClient(
         : {}),
     },
     // Assumption: a quarter of checkouts are preceded by a stock read (bots skip browsing).
-    web: { stockReads: { rate: WEB_STOCK_READ_RATE } },
+    web: {
+      stockReads: { rate: WEB_STOCK_READ_RATE },
+      ...(resubmit
+        ? {
+            failoverResubmits: {
+              boundaries: failoverBoundaries(scenario, speed),
+              rate: resubmit.rate,
+              windowMs: resubmit.window / speed,
+              afterMs: resubmit.after / speed,
+            },
+          }
+        : {}),
+    },
     webhook: {
       ...(f.webhooks ? { duplicateRate: f.webhooks.duplicateRate, reorderRate: f.webhooks.reorderRate } : {}),
     },
@@ -330,7 +352,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
     });
     tallyRef.tally = tally;
     const prices = new Map(catalog.seed.map((s) => [s.sku, s.priceCents]));
-    const fleet = fleetClient(scenario, up, prices, seed);
+    const fleet = fleetClient(scenario, up, prices, seed, speed);
 
     const probeStates = new Map<string, ProbeState>();
     const probeCheckout = {
