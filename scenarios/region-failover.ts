@@ -7,7 +7,7 @@ import { defineScenario } from '../src/model/scenario-schema.ts';
 export default defineScenario({
   name: 'region-failover',
   description: 'Region a lost mid-sale, failover to region b, then a failback to region a',
-  traffic: { profile: 'flash-sale', duration: '6m', stores: 20, skus: 2_000 },
+  traffic: { profile: 'flash-sale', duration: '5m', stores: 20, skus: 2_000 },
   speed: 5,
   requires: ['checkout', 'failover', 'failback'],
   // Some shoppers who checked out in the 20 s before the loss check out again, same key,
