@@ -161,7 +161,7 @@ describe('bad input is a clear error with exit code 2', () => {
     expect(r.stderr).toMatch(/PEAKDRILL_ERR_MISSING_TOOL/);
   });
 
-  it('doctor --json reports every tool found after setup (the four stack tools and chromium)', async () => {
+  it('doctor --json reports every tool found after setup (the four stack tools, chromium and prometheus)', async () => {
     const r = await peakdrill(['doctor', '--json']).done;
     expect(r.code, r.stdout).toBe(0);
     const tools = JSON.parse(r.stdout).tools as {
@@ -170,7 +170,7 @@ describe('bad input is a clear error with exit code 2', () => {
       version: string;
       path: string;
     }[];
-    expect(tools.map((t) => t.name)).toEqual(['postgres', 'kafka', 'toxiproxy', 'k6', 'chromium']);
+    expect(tools.map((t) => t.name)).toEqual(['postgres', 'kafka', 'toxiproxy', 'k6', 'chromium', 'prometheus']);
     for (const t of tools) {
       expect(t.found, t.name).toBe(true);
       expect(t.version, t.name).toBeTruthy();
