@@ -170,7 +170,14 @@ describe('bad input is a clear error with exit code 2', () => {
       version: string;
       path: string;
     }[];
-    expect(tools.map((t) => t.name)).toEqual(['postgres', 'kafka', 'toxiproxy', 'k6', 'chromium', 'prometheus']);
+    expect(tools.map((t) => t.name)).toEqual([
+      'postgres',
+      'kafka',
+      'toxiproxy',
+      'k6',
+      'chromium',
+      'prometheus',
+    ]);
     for (const t of tools) {
       expect(t.found, t.name).toBe(true);
       expect(t.version, t.name).toBeTruthy();
