@@ -39,6 +39,7 @@ export async function openMetricsEndpoint(
     scenario: scenario.name,
     target: target.name,
     businessCodes: target.businessRejections,
+    recoveredAfter: scenario.probes.recoveredAfter,
   });
   const server = await MetricsServer.start(metrics, address);
   let finishing: Promise<void> | undefined;

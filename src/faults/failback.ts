@@ -14,8 +14,10 @@
 // again, so an interrupted failback never leaves the system with no writer.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PeakdrillError } from '../model/errors.ts';
+import type { HealthBody } from '../reference-store/admin-routes.ts';
+import { StoreClient } from '../reference-store/store-client.ts';
 import { dataDirOf, resyncAsStandby } from '../stack/postgres-resync.ts';
-import { connectionConfig, withClient } from '../stack/postgres-service.ts';
+import { connectionConfig, waitStreaming, withClient } from '../stack/postgres-service.ts';
 import { readProcessSpec } from '../stack/process-supervisor.ts';
 import { stackLayout } from '../stack/stack-context.ts';
 import type { StackControl } from '../stack/stack-control.ts';
@@ -33,31 +35,31 @@ export function failbackMove(region: string): FailbackMove {
   return { to: region, from: region === 'a' ? 'b' : 'a' };
 }
 
-interface StoreHealth {
-  readonly role?: string;
-  readonly database?: { inRecovery?: boolean | null };
-}
-
-async function storeCall(state: StackState, store: string, path: string, method = 'POST'): Promise<unknown> {
+/** The stack's store of `region`, through its own port (not the edge a fault may hold). */
+function storeOf(state: StackState, store: string): StoreClient {
   const url = state.endpoints[store]?.url;
   if (!url) {
     throw new PeakdrillError('PEAKDRILL_ERR_FAULT_APPLY', `the stack has no ${store} to fail back with`, {
       hint: 'failback needs the reference store on the local stack',
     });
   }
-  const res = await fetch(new URL(path, url), { method, signal: AbortSignal.timeout(10_000) });
-  const body = (await res.json().catch(() => null)) as { message?: string } | null;
-  if (method === 'POST' && !res.ok) {
-    throw new PeakdrillError(
-      'PEAKDRILL_ERR_FAULT_APPLY',
-      `${store} refused ${path} (${res.status}): ${body?.message ?? 'no reason given'}`,
-    );
-  }
-  return body;
+  return new StoreClient(url, { timeoutMs: 10_000 });
 }
 
-const health = (state: StackState, store: string) =>
-  storeCall(state, store, '/health', 'GET') as Promise<StoreHealth>;
+/** One failback move on a store; a refusal says which store refused what, and why. */
+async function admin(state: StackState, store: string, path: string): Promise<void> {
+  const res = await storeOf(state, store).request<{ message?: string } | undefined>('POST', path);
+  if (res.status >= 300) {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_FAULT_APPLY',
+      `${store} refused ${path} (${res.status}): ${res.body?.message ?? 'no reason given'}`,
+    );
+  }
+}
+
+async function health(state: StackState, store: string): Promise<HealthBody | undefined> {
+  return (await storeOf(state, store).request<HealthBody>('GET', '/health')).body;
+}
 
 /** Until `fn` succeeds (the wait's error carries its last failure). */
 function retrying(what: string, fn: () => Promise<unknown>): Promise<void> {
@@ -119,24 +121,17 @@ async function resync(state: StackState, control: StackControl, move: FailbackMo
     pidDir,
   });
   await control.restart(name);
-  await waitUntil(
-    () =>
-      withClient(
-        connectionConfig(dbPort(state, move.from), state.secrets.pgPassword, 'postgres'),
-        async (c) => {
-          const r = await c.query('SELECT state FROM pg_stat_replication WHERE application_name = $1', [
-            slot,
-          ]);
-          return r.rows[0]?.state === 'streaming';
-        },
-      ),
-    { what: `${name} to stream from ${source}`, timeoutMs: 30_000, intervalMs: 100 },
+  await waitStreaming(
+    dbPort(state, move.from),
+    state.secrets.pgPassword,
+    slot,
+    `${name} to stream from ${source}`,
   );
 }
 
 /** Step 3: nothing commits on <from> any more; returns the LSN <to> must reach. */
 async function freezeWriter(state: StackState, move: FailbackMove): Promise<string> {
-  await storeCall(state, `store-${move.from}`, '/admin/step-down');
+  await admin(state, `store-${move.from}`, '/admin/step-down');
   return withClient(
     connectionConfig(dbPort(state, move.from), state.secrets.pgPassword, 'postgres'),
     async (c) => {
@@ -190,11 +185,11 @@ export async function failBack(state: StackState, control: StackControl, move: F
   await resync(state, control, move);
   // The store's pool meets the restarted database with dead connections first.
   await retrying(`store-${move.to} to rejoin as standby`, () =>
-    storeCall(state, `store-${move.to}`, '/admin/rejoin'),
+    admin(state, `store-${move.to}`, '/admin/rejoin'),
   );
   const lsn = await freezeWriter(state, move);
   await waitReplayed(state, move, lsn);
-  await storeCall(state, `store-${move.to}`, '/admin/failover');
+  await admin(state, `store-${move.to}`, '/admin/failover');
 }
 
 /**
@@ -212,6 +207,6 @@ export async function settleFailback(state: StackState, move: FailbackMove): Pro
     },
   );
   await retrying(`store-${move.from} to take writes again`, () =>
-    storeCall(state, `store-${move.from}`, '/admin/resume'),
+    admin(state, `store-${move.from}`, '/admin/resume'),
   );
 }

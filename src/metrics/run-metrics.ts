@@ -31,6 +31,8 @@ export interface RunMetricsOptions {
   readonly target: string;
   /** Answers that are the business saying no: outcome `rejected`, not `fail`. */
   readonly businessCodes: Iterable<string>;
+  /** Consecutive ok checkout-probe samples that count as recovered (the scenario's; default 5). */
+  readonly recoveredAfter?: number;
 }
 
 export class RunMetrics {
@@ -50,8 +52,9 @@ export class RunMetrics {
   private readonly opChildren = new Map<string, ReturnType<Counter<'kind' | 'outcome'>['labels']>>();
   private readonly latencyChildren = new Map<string, ReturnType<Histogram<'kind'>['labels']>>();
   private currentPhase: string | undefined;
-  /** Open faults, by name: when they started (run-clock ns) and whether service has dropped since. */
-  private readonly openFaults = new Map<string, { kind: string; startNs: number }>();
+  /** The kind of each fault in effect, by name (its stop entry does not repeat it). */
+  private readonly openFaults = new Map<string, string>();
+  private readonly recoveredAfter: number;
   /** Faults waiting for the checkout probe to come back, with the consecutive ok samples seen. */
   private readonly recovering = new Map<string, { startNs: number; oks: number }>();
   /** The latest checkout-probe answer per site: service is up while any site's is ok. */
@@ -59,6 +62,7 @@ export class RunMetrics {
 
   constructor(options: RunMetricsOptions) {
     this.businessCodes = new Set(options.businessCodes);
+    this.recoveredAfter = options.recoveredAfter ?? 5;
     const registers = [this.registry];
     this.registry.setDefaultLabels({ scenario: options.scenario, target: options.target });
     this.ops = new Counter({
@@ -106,7 +110,7 @@ export class RunMetrics {
     });
     this.recovery = new Gauge({
       name: 'peakdrill_recovery_seconds',
-      help: 'Per fault: seconds from its start until the checkout probe was back (5 ok samples); grows while it is not',
+      help: 'Per fault: seconds from its start until the checkout probe held again; grows while it does not',
       labelNames: ['fault'],
       registers,
     });
@@ -187,16 +191,16 @@ export class RunMetrics {
   private observeFault(entry: Extract<HistoryEntry, { type: 'fault' }>): void {
     if (entry.phase === 'start') {
       const kind = String((entry.params as { kind?: unknown } | undefined)?.kind ?? 'unknown');
-      this.openFaults.set(entry.fault, { kind, startNs: entry.atNs });
+      this.openFaults.set(entry.fault, kind);
       this.faultActive.set({ fault: entry.fault, kind }, 1);
       this.recovering.set(entry.fault, { startNs: entry.atNs, oks: 0 });
       this.recovery.set({ fault: entry.fault }, 0);
       return;
     }
     if (entry.phase !== 'stop') return;
-    const open = this.openFaults.get(entry.fault);
+    const kind = this.openFaults.get(entry.fault) ?? 'unknown';
     this.openFaults.delete(entry.fault);
-    this.faultActive.set({ fault: entry.fault, kind: open?.kind ?? 'unknown' }, 0);
+    this.faultActive.set({ fault: entry.fault, kind }, 0);
   }
 
   private observeProbe(entry: Extract<HistoryEntry, { type: 'probe' }>): void {
@@ -207,12 +211,12 @@ export class RunMetrics {
     this.checkoutUp.set(site, entry.ok);
     const up = [...this.checkoutUp.values()].some(Boolean);
     // Recovery as the RTO checker sees it, roughly and live: time since the fault started,
-    // frozen once service (any site's checkout probe ok) held for five samples in a row.
+    // frozen once service (any site's checkout probe ok) held for `recoveredAfter` samples in a row.
     for (const [fault, r] of this.recovering) {
       if (entry.atNs < r.startNs) continue;
       r.oks = up ? r.oks + 1 : 0;
       this.recovery.set({ fault }, (entry.atNs - r.startNs) / 1e9);
-      if (r.oks >= 5) this.recovering.delete(fault);
+      if (r.oks >= this.recoveredAfter) this.recovering.delete(fault);
     }
   }
 

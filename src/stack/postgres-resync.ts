@@ -10,7 +10,7 @@ import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PeakdrillError } from '../model/errors.ts';
 import { LOOPBACK } from './free-port.ts';
-import { connectionConfig, copyBackup, PG_USER, withClient } from './postgres-service.ts';
+import { connectionConfig, copyBackup, PG_USER, standbySettings, withClient } from './postgres-service.ts';
 import type { ProcessSpec } from './process-supervisor.ts';
 import { runCommand, tail } from './toolchain/run-command.ts';
 
@@ -62,7 +62,7 @@ export async function resyncAsStandby(plan: ResyncPlan): Promise<void> {
   // name that would make this server wait for itself once promoted) are not inherited.
   await writeFile(
     join(dataDir, 'postgresql.auto.conf'),
-    `# written by peakdrill's failback\nprimary_conninfo = 'host=${LOOPBACK} port=${plan.replicationPort} user=${PG_USER} password=${password} application_name=${slot}'\nprimary_slot_name = '${slot}'\nsynchronous_standby_names = ''\n`,
+    `# written by peakdrill's failback\n${standbySettings(plan.replicationPort, password, slot)}synchronous_standby_names = ''\n`,
     { mode: 0o600 },
   );
   if (spec.uid !== undefined) {

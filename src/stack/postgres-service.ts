@@ -242,21 +242,37 @@ export async function startStandby(
   await writeFile(join(dataDir, 'standby.signal'), '');
   await appendFile(
     join(dataDir, 'postgresql.auto.conf'),
-    `primary_conninfo = 'host=${LOOPBACK} port=${replicationProxyPort} user=${PG_USER} password=${password} application_name=${STANDBY_NAME}'\nprimary_slot_name = '${STANDBY_NAME}'\n`,
+    standbySettings(replicationProxyPort, password, STANDBY_NAME),
   );
   if (ctx.postgresUser) await chownTree(ctx, dataDir);
   const proc = await startServer(ctx, name, dataDir, port, password);
+  await waitStreaming(primary.port, password, STANDBY_NAME, `${name} to stream from ${primary.name}`, proc);
+  return { name, port, dataDir, process: proc };
+}
+
+/** What makes a server a standby streaming through `replicationPort` from its slot `slot` (also its application name). */
+export function standbySettings(replicationPort: number, password: string, slot: string): string {
+  return `primary_conninfo = 'host=${LOOPBACK} port=${replicationPort} user=${PG_USER} password=${password} application_name=${slot}'\nprimary_slot_name = '${slot}'\n`;
+}
+
+/** Waits until the primary on `primaryPort` streams to the standby named `applicationName`. */
+export async function waitStreaming(
+  primaryPort: number,
+  password: string,
+  applicationName: string,
+  what: string,
+  process?: SupervisedProcess,
+): Promise<void> {
   await waitUntil(
     () =>
-      withClient(connectionConfig(primary.port, password, 'postgres'), async (c) => {
+      withClient(connectionConfig(primaryPort, password, 'postgres'), async (c) => {
         const r = await c.query('SELECT state FROM pg_stat_replication WHERE application_name = $1', [
-          STANDBY_NAME,
+          applicationName,
         ]);
         return r.rows[0]?.state === 'streaming';
       }),
-    { what: `${name} to stream from ${primary.name}`, timeoutMs: 30_000, process: proc },
+    { what, timeoutMs: 30_000, intervalMs: 100, ...(process ? { process } : {}) },
   );
-  return { name, port, dataDir, process: proc };
 }
 
 async function chownTree(ctx: StackContext, dir: string): Promise<void> {
