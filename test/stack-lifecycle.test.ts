@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { stackDown } from '../src/stack/local-stack.ts';
 import { posUplinkNames } from '../src/stack/pos-uplinks.ts';
+import { readPidRecords } from '../src/stack/process-supervisor.ts';
 import { alive, peakdrill, processesMentioning } from './support/cli.ts';
 import { tempStackDir } from './support/stack-fixture.ts';
 
@@ -85,9 +86,7 @@ describe('peakdrill stack up / down (CLI)', () => {
         { timeout: 30_000, interval: 20 },
       )
       .toBeGreaterThan(0);
-    const recorded = readdirSync(pidDir).map(
-      (f) => JSON.parse(readFileSync(join(pidDir, f), 'utf8')).pid as number,
-    );
+    const recorded = readPidRecords(pidDir).map((r) => r.pid);
     child.kill('SIGKILL');
     await done;
     expect(recorded.some(alive)).toBe(true);

@@ -4,7 +4,6 @@
 // what is missing instead of failing. Every file goes through secret redaction
 // and is written atomically, so a CI step never uploads half a report.
 import { existsSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import { PeakdrillError } from '../model/errors.ts';
@@ -17,6 +16,7 @@ import {
   runFile,
   runInfoSchema,
 } from '../run/run-directory.ts';
+import { writeFileAtomically } from '../support/atomic-write.ts';
 import { type Verdict, verdictSchema } from '../verdict/verdict-schema.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { renderJunitXml } from './junit-report.ts';
@@ -129,9 +129,9 @@ export async function renderReports(
     { secrets },
   );
   await Promise.all([
-    writeAtomically(runFile(runDir, 'junit'), junit),
-    writeAtomically(runFile(runDir, 'summary'), summary),
-    writeAtomically(runFile(runDir, 'report'), report),
+    writeFileAtomically(runFile(runDir, 'junit'), junit),
+    writeFileAtomically(runFile(runDir, 'summary'), summary),
+    writeFileAtomically(runFile(runDir, 'report'), report),
   ]);
   return {
     junit: runFile(runDir, 'junit'),
@@ -179,10 +179,4 @@ function bucketMsFor(run: RunInfo | undefined): number {
 function displayPath(dir: string): string {
   const rel = relative(process.cwd(), dir);
   return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? dir : rel;
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text, { mode: 0o644 });
-  await rename(tmp, path);
 }

@@ -2,7 +2,7 @@
 // (every history in it merged, the oracle's state.json, the catalog the run
 // seeded, the scenario's assertions), so a stored run can be judged again after
 // a checker changes.
-import { rename, writeFile } from 'node:fs/promises';
+
 import { z } from 'zod';
 import { checkAll } from '../checkers/all-checkers.ts';
 import type { CheckResult } from '../checkers/checker.ts';
@@ -13,6 +13,7 @@ import { type FinalState, finalStateFileSchema } from '../model/final-state.ts';
 import { validateScenario } from '../model/scenario-schema.ts';
 import { INVENTORY_EVENTS_TOPIC } from '../reference-store/outbox-relay.ts';
 import { type CapturedStream, readCapturedStream } from '../streams/captured-stream.ts';
+import { writeFileAtomically } from '../support/atomic-write.ts';
 import { REFERENCE_STORE_REJECTIONS } from '../targets/reference-store/reference-store-target.ts';
 import { DEFAULT_TARGET, findTarget, targetNames } from '../targets/target-registry.ts';
 import { checkerSettingsFor } from '../verdict/checker-settings.ts';
@@ -159,7 +160,5 @@ export function initialStockOf(catalog: CatalogFile): { sku: string; store: stri
 
 /** Writes through a temp file and a rename, so a reader never sees half a file. */
 export async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o644 });
-  await rename(tmp, path);
+  await writeFileAtomically(path, `${JSON.stringify(value, null, 2)}\n`);
 }

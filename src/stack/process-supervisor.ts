@@ -4,9 +4,10 @@
 // can use when the peakdrill that started it is gone (kill -9, crash).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileAtomically } from '../support/atomic-write.ts';
 
 export interface ProcessSpec {
   readonly name: string;
@@ -179,7 +180,7 @@ export async function spawnSupervised(spec: ProcessSpec, pidDir: string): Promis
   // The spec lets a later process (faults clear, a restart fault) start this
   // one again; it may hold a connection string, so it is private.
   await mkdir(specDir(pidDir), { recursive: true });
-  await writeFile(join(specDir(pidDir), `${spec.name}.json`), `${JSON.stringify(spec)}\n`, { mode: 0o600 });
+  await writeFileAtomically(join(specDir(pidDir), `${spec.name}.json`), `${JSON.stringify(spec)}\n`, 0o600);
   const record: PidRecord = {
     name: spec.name,
     pid: child.pid!,
@@ -189,7 +190,8 @@ export async function spawnSupervised(spec: ProcessSpec, pidDir: string): Promis
     stopTier: spec.stopTier ?? 1,
     owner: process.pid,
   };
-  await writeFile(pidFile, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  // Whole or not at all: a peakdrill killed mid-write must not leave a record no reaper can read.
+  await writeFileAtomically(pidFile, `${JSON.stringify(record)}\n`, 0o600);
   return new SupervisedProcess(child, spec, pidFile);
 }
 
