@@ -9,7 +9,6 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          setupFiles: ['test/support/vitest-setup.ts'],
           include: ['{src,recorders,simulators,scenarios,bench,scripts}/**/*.test.ts'],
           testTimeout: 20_000,
         },
@@ -17,7 +16,6 @@ export default defineConfig({
       {
         test: {
           name: 'stack',
-          setupFiles: ['test/support/vitest-setup.ts'],
           include: ['test/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 180_000,

@@ -9,7 +9,5 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(2);
 }
-const { silenceKnownWarnings } = await import('../src/cli/known-warnings.ts');
-silenceKnownWarnings();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,8 +1,8 @@
-// One kafkajs producer shared by the RFID readers and barcode scanners of a
+// One Kafka producer shared by the RFID readers and barcode scanners of a
 // fleet: publishes a JSON message keyed by SKU (so a SKU's scans stay in one
 // partition) and answers ok with where it landed, or info when unsure.
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Completion } from '../src/engines/open-model-scheduler.ts';
+import { type StringProducer, stringProducer } from '../src/kafka/kafka-clients.ts';
 import { PeakdrillError } from '../src/model/errors.ts';
 import type { ScanOkValue } from '../src/model/op-values.ts';
 
@@ -15,8 +15,9 @@ export interface KafkaScanPublisherOptions {
 
 export class KafkaScanPublisher {
   readonly topic: string;
-  private readonly kafka: Kafka;
-  private producer: Producer | null = null;
+  private readonly brokers: readonly string[];
+  private readonly clientId: string;
+  private producer: StringProducer | null = null;
   private opening: Promise<void> | null = null;
 
   constructor(options: KafkaScanPublisherOptions) {
@@ -24,22 +25,20 @@ export class KafkaScanPublisher {
       throw new PeakdrillError('PEAKDRILL_ERR_USAGE', 'fleet: RFID readers and scanners need Kafka brokers');
     }
     this.topic = options.topic ?? 'scans';
-    this.kafka = new Kafka({
-      clientId: options.clientId ?? 'peakdrill-fleet',
-      brokers: [...options.brokers],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 2, initialRetryTime: 100 },
-    });
+    this.brokers = options.brokers;
+    this.clientId = options.clientId ?? 'peakdrill-fleet';
   }
 
-  /** Opened once however many fleets share it. */
+  /** Opened once however many fleets share it: connects and learns the topic's leaders before the first scan. */
   open(): Promise<void> {
     this.opening ??= (async () => {
-      const producer = this.kafka.producer({
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await producer.connect();
+      const producer = stringProducer(this.brokers, this.clientId, { retries: 2, retryDelayMs: 100 });
+      try {
+        await producer.metadata({ topics: [this.topic] });
+      } catch (error) {
+        await producer.close(true).catch(() => {});
+        throw error;
+      }
       this.producer = producer;
     })();
     return this.opening;
@@ -49,7 +48,7 @@ export class KafkaScanPublisher {
     const producer = this.producer;
     this.producer = null;
     this.opening = null;
-    await producer?.disconnect().catch(() => {});
+    await producer?.close().catch(() => {});
   }
 
   async publish(key: string, message: unknown, timeoutMs: number): Promise<Completion> {
@@ -59,12 +58,9 @@ export class KafkaScanPublisher {
     let timer: NodeJS.Timeout | undefined;
     try {
       const sent = producer.send({
-        topic: this.topic,
-        acks: -1,
-        timeout: timeoutMs,
-        messages: [{ key, value: JSON.stringify(message) }],
+        messages: [{ topic: this.topic, key, value: JSON.stringify(message) }],
       });
-      // kafkajs retries inside send; past our deadline the broker may still take it: info.
+      // The client retries inside send; past our deadline the broker may still take it: info.
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(resolve, timeoutMs, 'timeout');
       });
@@ -76,12 +72,11 @@ export class KafkaScanPublisher {
           error: { code: 'timeout', message: `no broker answer within ${timeoutMs} ms` },
         };
       }
-      const meta = result[0];
+      const meta = result.offsets?.[0];
       const value: ScanOkValue = {};
       if (meta !== undefined) {
         value.partition = meta.partition;
-        const offset = meta.baseOffset ?? meta.offset;
-        if (offset !== undefined) value.offset = offset;
+        value.offset = meta.offset.toString();
       }
       return { type: 'ok', value };
     } catch (error) {

@@ -6,8 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DefectName } from '../src/reference-store/defects.ts';
 import { StoreClient } from '../src/reference-store/store-client.ts';
-import { kafkaClient } from '../src/stack/kafka-service.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
+import { produce } from './support/kafka-test-clients.ts';
 import { startStoreOn, startTestStack } from './support/stack-fixture.ts';
 import { until } from './support/until.ts';
 
@@ -53,17 +53,10 @@ describe('cycle count while sales continue', () => {
       const countedAt = new Date().toISOString();
       await sleep(20);
       await sell(api, sku, 3);
-      const producer = kafkaClient(stack.kafkaBrokers, 'cycle-count-test').producer();
-      await producer.connect();
-      try {
-        const scan = { scanId: `${sku}-1`, kind: 'cycle-count', sku, store: STORE, sequence: 1, qty: 17 };
-        await producer.send({
-          topic: 'scans',
-          messages: [{ key: sku, value: JSON.stringify(withCountedAt ? { ...scan, countedAt } : scan) }],
-        });
-      } finally {
-        await producer.disconnect();
-      }
+      const scan = { scanId: `${sku}-1`, kind: 'cycle-count', sku, store: STORE, sequence: 1, qty: 17 };
+      await produce(stack.kafkaBrokers, 'cycle-count-test', 'scans', [
+        { key: sku, value: JSON.stringify(withCountedAt ? { ...scan, countedAt } : scan) },
+      ]);
       const state = await until(
         async () => {
           const s = await api.state();

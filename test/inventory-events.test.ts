@@ -3,15 +3,14 @@
 // can still be read from; a short run against the correct store publishes every
 // committed ledger entry exactly once; `outbox-skip` loses entries and the
 // event-stream checker says so, entry by entry, from the captured file alone.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_STREAM } from '../src/checkers/event-stream-checker.ts';
+import { kafkaAdmin, stringProducer } from '../src/kafka/kafka-clients.ts';
 import { INVENTORY_EVENTS_TOPIC } from '../src/reference-store/outbox-relay.ts';
 import { checkRunDirectory } from '../src/run/check-run.ts';
-import { kafkaClient } from '../src/stack/kafka-service.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
 import { capturePath, readCapturedStream } from '../src/streams/captured-stream.ts';
 import { StreamCapture } from '../src/streams/stream-capture.ts';
@@ -42,16 +41,14 @@ describe('capturing a topic without a consumer group', () => {
   });
 
   it('records what is produced after it starts, in offset order, and joins no group', async () => {
-    const kafka = kafkaClient(stack.kafkaBrokers);
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    const admin = kafka.admin();
-    await Promise.all([producer.connect(), admin.connect()]);
+    const producer = stringProducer(stack.kafkaBrokers, 'capture-test');
+    const admin = kafkaAdmin(stack.kafkaBrokers, 'capture-test-admin');
     const dir = mkdtempSync(join(tmpdir(), 'peakdrill-capture-'));
     try {
       const send = (from: number, n: number) =>
         producer.send({
-          topic: INVENTORY_EVENTS_TOPIC,
           messages: Array.from({ length: n }, (_, i) => ({
+            topic: INVENTORY_EVENTS_TOPIC,
             key: `K${(from + i) % 7}`,
             value: `{"n":${from + i}}`,
           })),
@@ -74,9 +71,99 @@ describe('capturing a topic without a consumer group', () => {
         expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
       }
       // No store runs on this stack, so any group would be the capture's.
-      expect((await admin.listGroups()).groups).toEqual([]);
+      expect([...(await admin.listGroups()).keys()]).toEqual([]);
     } finally {
-      await Promise.all([producer.disconnect(), admin.disconnect()]);
+      await Promise.all([producer.close(), admin.close()]);
+    }
+  });
+  it('record kafka: a past window of scans becomes a masked recording that inspect reads, joining no group', async () => {
+    const producer = stringProducer(stack.kafkaBrokers, 'record-test');
+    const admin = kafkaAdmin(stack.kafkaBrokers, 'record-test-admin');
+    const dir = mkdtempSync(join(tmpdir(), 'peakdrill-record-'));
+    const email = 'ann.buyer@example.com';
+    const card = '4111111111111111';
+    try {
+      const from = new Date();
+      await producer.send({
+        messages: [
+          ...Array.from({ length: 30 }, (_, i) => ({
+            topic: 'scans',
+            key: `SKU-${i % 3}`,
+            value: JSON.stringify({
+              scanId: `scanner:S001-1:receiving:${i + 1}`,
+              kind: 'receiving',
+              sku: `SKU-${i % 3}`,
+              store: 'S001',
+              sequence: i + 1,
+              qty: 5,
+            }),
+          })),
+          { topic: 'scans', key: 'SKU-0', value: `manual note from ${email}, card ${card}` },
+        ],
+      });
+      const to = new Date(Date.now() + 1);
+      await new Promise((r) => setTimeout(r, 5));
+      const file = join(dir, 'scans.ndjson');
+      const done = await peakdrill(
+        [
+          ...['record', 'kafka', '--brokers', stack.kafkaBrokers.join(','), '--topics', 'scans'],
+          ...['--from', from.toISOString(), '--to', to.toISOString(), '--out', file, '--json'],
+        ],
+        { PEAKDRILL_MASK_KEY: 'record-test-key-0123456789' },
+      ).done;
+      expect(done.code, done.stderr).toBe(0);
+      expect(JSON.parse(done.stdout)).toMatchObject({
+        seen: 31,
+        recorded: 31,
+        decoded: 30,
+        raw: 1,
+        missed: 0,
+      });
+      const inspected = await peakdrill(['inspect', file, '--json']).done;
+      expect(inspected.code, inspected.stderr).toBe(0);
+      expect(JSON.parse(inspected.stdout)).toMatchObject({ events: 30 });
+      // Per key, the sequence never goes back: the capture keeps each SKU's order.
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines[0]).toMatchObject({ source: 'kafka-capture', capture: { counts: { raw: 1 } } });
+      for (const sku of ['SKU-0', 'SKU-1', 'SKU-2']) {
+        const seqs = lines.filter((e) => e.sku === sku).map((e) => e.sequence as number);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      }
+      const raw = readFileSync(`${file}.undecoded.ndjson`, 'utf8');
+      expect(raw).toContain('manual note from');
+      expect(raw).not.toContain(email);
+      expect(raw).not.toContain(card);
+      expect([...(await admin.listGroups()).keys()]).toEqual([]);
+      // No key, no capture: the masking key is required before anything is read.
+      const keyless = await peakdrill(
+        ['record', 'kafka', '--brokers', stack.kafkaBrokers.join(','), '--out', file],
+        {
+          PEAKDRILL_MASK_KEY: '',
+        },
+      ).done;
+      expect(keyless.code).toBe(2);
+      expect(keyless.stderr).toContain('PEAKDRILL_MASK_KEY is not set');
+      const missing = await peakdrill(
+        [
+          'record',
+          'kafka',
+          '--brokers',
+          stack.kafkaBrokers.join(','),
+          '--topics',
+          'no-such-topic',
+          '--out',
+          file,
+        ],
+        { PEAKDRILL_MASK_KEY: 'record-test-key-0123456789' },
+      ).done;
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('cannot capture topic no-such-topic');
+    } finally {
+      await Promise.all([producer.close(), admin.close()]);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

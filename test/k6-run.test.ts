@@ -19,6 +19,8 @@ import { OpenModelScheduler } from '../src/engines/open-model-scheduler.ts';
 import { HistoryReader } from '../src/history/history-reader.ts';
 import { HistoryWriter } from '../src/history/history-writer.ts';
 import { RunClock } from '../src/history/run-clock.ts';
+import { RemoteWritePusher, remoteWriteTarget } from '../src/metrics/remote-write.ts';
+import { RunMetrics } from '../src/metrics/run-metrics.ts';
 import type { FinalState } from '../src/model/final-state.ts';
 import { runHeader, type Shard } from '../src/model/history-entry.ts';
 import type { CheckoutInvokeValue } from '../src/model/op-values.ts';
@@ -30,7 +32,9 @@ import { StoreClient } from '../src/reference-store/store-client.ts';
 import { checkRunDirectory } from '../src/run/check-run.ts';
 import { LocalStack, type StartedLocalStack } from '../src/stack/local-stack.ts';
 import { buildVerdict, runOutcome } from '../src/verdict/verdict.ts';
+import { TestPrometheus } from './support/prometheus.ts';
 import { tempStackDir } from './support/stack-fixture.ts';
+import { until } from './support/until.ts';
 
 const HOT_STOCK = 40;
 const CATALOG: SeedRequest['skus'] = [
@@ -196,6 +200,59 @@ describe('k6 engine against the correct reference store', () => {
     expect(perF(k6Index)).toEqual(perF(nodeIndex));
     expect(soldHot(k6Index, k6State).orders).toBe(HOT_STOCK);
     expect(k6Index.returns.filter((r) => r.status === 'ok')).toHaveLength(10);
+  });
+
+  it("pushes k6's own metrics and the run's, by remote write, into a real Prometheus", async () => {
+    const prom = await TestPrometheus.start(undefined, { remoteWriteReceiver: true });
+    try {
+      const tags = { scenario: 'k6-remote-write', target: 'reference-store' };
+      const metrics = new RunMetrics({ ...tags, businessCodes: [] });
+      const rw = remoteWriteTarget(`${prom.url}/api/v1/write`, 1_000, {});
+      const warnings: string[] = [];
+      const pusher = new RemoteWritePusher(metrics.registry, rw, (line) => warnings.push(line));
+      pusher.start();
+      await freshStore(target);
+      const out = join(target.dir, 'remote-write');
+      const historyPath = join(out, 'history-k6.ndjson');
+      const result = await runK6Engine({
+        plan: buildK6Plan(PLAN, { seed: SEED }),
+        runId: 'k6-remote-write',
+        historyPath,
+        workDir: join(out, 'k6'),
+        baseUrls: [target.edgeA],
+        tap: (entry) => metrics.observe(entry),
+        remoteWrite: { ...rw, tags },
+      });
+      await pusher.stop();
+      expect(result.status, result.reason).toBe('completed');
+      expect(warnings).toEqual([]);
+      const completed = (await indexHistoryFile(historyPath)).opCount;
+      const sum = async (expr: string) => Number((await prom.query(expr))[0]?.value[1] ?? 0);
+      // peakdrill's series, fed by k6's outcomes: the same count as the history.
+      const ops = await until(
+        async () => {
+          const n = await sum(`sum(last_over_time(peakdrill_ops_total{scenario="k6-remote-write"}[5m]))`);
+          return n >= completed ? n : undefined;
+        },
+        20_000,
+        'the pushed op counters',
+        250,
+      );
+      expect(ops).toBe(completed);
+      // k6's own series under the same labels: at least one HTTP request per op.
+      const requests = await until(
+        async () => {
+          const n = await sum(`sum(last_over_time(k6_http_reqs_total{scenario="k6-remote-write"}[5m]))`);
+          return n > 0 ? n : undefined;
+        },
+        20_000,
+        "k6's own request counter",
+        250,
+      );
+      expect(requests).toBeGreaterThanOrEqual(completed);
+    } finally {
+      await prom.stop();
+    }
   });
 
   it('two shards (node by device, k6 by execution segment) merge to one run: op count and verdict', async () => {

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaClient } from '../src/stack/kafka-service.ts';
+import { kafkaAdmin, stringProducer } from '../src/kafka/kafka-clients.ts';
+import { createTopics } from '../src/stack/kafka-service.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
+import { kafkaRelease } from '../src/stack/toolchain/toolchain-versions.ts';
+import { consumeFromStart } from './support/kafka-test-clients.ts';
 import { startTestStack } from './support/stack-fixture.ts';
 
-describe('Kafka (KRaft) through the kafka proxy with kafkajs', () => {
+describe(`Kafka ${kafkaRelease().version} (KRaft) through the kafka proxy`, () => {
   let stack: StartedLocalStack;
   beforeAll(async () => {
     stack = await startTestStack('kafka');
@@ -12,67 +15,70 @@ describe('Kafka (KRaft) through the kafka proxy with kafkajs', () => {
     await stack?.stop();
   });
 
-  it('creates a topic, takes 10,000 keyed messages and a consumer group reads them in per-key order', async () => {
-    const kafka = kafkaClient(stack.kafkaBrokers, 'kafka-test');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'orders-test', numPartitions: 4 }], waitForLeaders: true });
-    await admin.disconnect();
+  it('is the pinned broker line: on 4.x the protocol versions KIP-896 removed are gone, and the client still speaks', async () => {
+    const admin = kafkaAdmin(stack.kafkaBrokers, 'kafka-version-test');
+    try {
+      const apis = await admin.listApis();
+      const min = (name: string) => apis.find((a) => a.name === name)?.minVersion;
+      const four = Number(kafkaRelease().version.split('.')[0]) >= 4;
+      // Kafka 4 refuses Fetch v0-v3, ListOffsets v0 and OffsetCommit v0-v1; 3.x still takes them.
+      expect({
+        Fetch: min('Fetch'),
+        ListOffsets: min('ListOffsets'),
+        OffsetCommit: min('OffsetCommit'),
+      }).toEqual(
+        four ? { Fetch: 4, ListOffsets: 1, OffsetCommit: 2 } : { Fetch: 0, ListOffsets: 0, OffsetCommit: 0 },
+      );
+    } finally {
+      await admin.close();
+    }
+  });
 
+  it('creates a topic, takes 10,000 keyed messages and a consumer group reads them in per-key order', async () => {
+    await createTopics(stack.kafkaBrokers, ['orders-test'], 4);
     const keys = 50;
     const total = 10_000;
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    for (let batch = 0; batch < total / 1_000; batch++) {
-      const messages = Array.from({ length: 1_000 }, (_, i) => {
-        const n = batch * 1_000 + i;
-        return { key: `SKU-${n % keys}`, value: String(n) };
-      });
-      await producer.send({ topic: 'orders-test', messages });
-    }
-    await producer.disconnect();
-
-    const consumer = kafka.consumer({ groupId: 'peakdrill-order-check' });
-    await consumer.connect();
-    await consumer.subscribe({ topic: 'orders-test', fromBeginning: true });
-    const lastSeen = new Map<string, number>();
-    let received = 0;
-    let outOfOrder = 0;
-    const assigned = new Set<number>();
-    const done = new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message, partition }) => {
-          assigned.add(partition);
-          const key = message.key!.toString();
-          const value = Number(message.value!.toString());
-          if ((lastSeen.get(key) ?? -1) > value) outOfOrder++;
-          lastSeen.set(key, value);
-          if (++received === total) resolve();
-        },
-      });
-    });
-    await Promise.race([
-      done,
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`only ${received} of ${total} consumed`)), 60_000),
-      ),
-    ]);
-    await consumer.disconnect();
-    const offsets = await (async () => {
-      const a = kafka.admin();
-      await a.connect();
-      try {
-        return await a.fetchOffsets({ groupId: 'peakdrill-order-check', topics: ['orders-test'] });
-      } finally {
-        await a.disconnect();
+    const producer = stringProducer(stack.kafkaBrokers, 'kafka-test');
+    try {
+      for (let batch = 0; batch < total / 1_000; batch++) {
+        const messages = Array.from({ length: 1_000 }, (_, i) => {
+          const n = batch * 1_000 + i;
+          return { topic: 'orders-test', key: `SKU-${n % keys}`, value: String(n) };
+        });
+        await producer.send({ messages });
       }
-    })();
-    expect(received).toBe(total);
+    } finally {
+      await producer.close();
+    }
+
+    const seen = await consumeFromStart(
+      stack.kafkaBrokers,
+      'orders-test',
+      'peakdrill-order-check',
+      (s) => s.length >= total,
+      { timeoutMs: 60_000, commit: true },
+    );
+    const lastSeen = new Map<string, number>();
+    let outOfOrder = 0;
+    for (const m of seen) {
+      const value = Number(m.value);
+      if ((lastSeen.get(m.key) ?? -1) > value) outOfOrder++;
+      lastSeen.set(m.key, value);
+    }
+    expect(seen).toHaveLength(total);
     expect(outOfOrder).toBe(0);
     expect(lastSeen.size).toBe(keys);
-    expect(assigned.size).toBe(4);
+    expect(new Set(seen.map((m) => m.partition)).size).toBe(4);
+
     // The group committed what it consumed: a restarted consumer would resume, not replay.
-    const committed = offsets[0]!.partitions.reduce((sum, p) => sum + Number(p.offset), 0);
-    expect(committed).toBe(total);
+    const admin = kafkaAdmin(stack.kafkaBrokers, 'kafka-offsets-test');
+    try {
+      const [group] = await admin.listConsumerGroupOffsets({ groups: ['peakdrill-order-check'] });
+      const partitions = group!.topics.find((t) => t.name === 'orders-test')!.partitions;
+      const committed = partitions.reduce((sum, p) => sum + Number(p.committedOffset), 0);
+      expect(committed).toBe(total);
+    } finally {
+      await admin.close();
+    }
   });
 });

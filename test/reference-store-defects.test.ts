@@ -8,8 +8,8 @@ import type { StoreFinalState } from '../src/reference-store/final-state.ts';
 import { StoreClient } from '../src/reference-store/store-client.ts';
 import { postgresUrl, type StoreConfig, storeConfig } from '../src/reference-store/store-config.ts';
 import { startStore } from '../src/reference-store/store-server.ts';
-import { kafkaClient } from '../src/stack/kafka-service.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
+import { produce } from './support/kafka-test-clients.ts';
 import { startTestStack } from './support/stack-fixture.ts';
 import { until } from './support/until.ts';
 
@@ -169,19 +169,15 @@ describe('reference store seeded defects', () => {
         defect,
         async (api) => {
           await api.seed([{ sku, priceCents: 100, stock: { [STORE]: 0 } }]);
-          const producer = kafkaClient(stack.kafkaBrokers, 'defect-scans').producer();
-          await producer.connect();
-          try {
-            await producer.send({
-              topic: 'scans',
-              messages: [
-                { scanId: `${sku}-3`, kind: 'cycle-count', sequence: 3, qty: 40 },
-                { scanId: `${sku}-2`, kind: 'cycle-count', sequence: 2, qty: 10 },
-              ].map((s) => ({ key: sku, value: JSON.stringify({ ...s, sku, store: STORE }) })),
-            });
-          } finally {
-            await producer.disconnect();
-          }
+          await produce(
+            stack.kafkaBrokers,
+            'defect-scans',
+            'scans',
+            [
+              { scanId: `${sku}-3`, kind: 'cycle-count', sequence: 3, qty: 40 },
+              { scanId: `${sku}-2`, kind: 'cycle-count', sequence: 2, qty: 10 },
+            ].map((s) => ({ key: sku, value: JSON.stringify({ ...s, sku, store: STORE }) })),
+          );
           await until(
             async () =>
               (await api.state()).scanEvents.filter((e) => e.sku === sku).length === 2 ? true : undefined,

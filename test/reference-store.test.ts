@@ -9,8 +9,8 @@ import { readFinalState } from '../src/reference-store/final-state-query.ts';
 import { StoreClient } from '../src/reference-store/store-client.ts';
 import { postgresUrl, storeConfig } from '../src/reference-store/store-config.ts';
 import { type StartedStore, startStore } from '../src/reference-store/store-server.ts';
-import { kafkaClient } from '../src/stack/kafka-service.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
+import { consumeFromStart, produce } from './support/kafka-test-clients.ts';
 import { startStoreOn, startTestStack } from './support/stack-fixture.ts';
 import { until } from './support/until.ts';
 
@@ -87,26 +87,24 @@ describe('reference store (correct) on the local stack', () => {
 
   /** Every inventory event on the topic, read from the start until `enough` says so. */
   async function readInventoryEvents(enough: (seen: readonly InventoryMessage[]) => boolean) {
-    const consumer = kafkaClient(stack.kafkaBrokers, 'outbox-test').consumer({
-      groupId: `outbox-test-${randomUUID()}`,
-    });
-    const seen: InventoryMessage[] = [];
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic: 'inventory-events', fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ message, partition }) => {
-          const e = JSON.parse(message.value!.toString()) as { ledgerId: number; sku: string };
-          seen.push({ partition, ledgerId: e.ledgerId, sku: e.sku, key: message.key?.toString() });
-        },
-      });
-      await until(async () => (enough(seen) ? true : undefined), 30_000, 'the inventory events');
+    const seen = await consumeFromStart(
+      stack.kafkaBrokers,
+      'inventory-events',
+      `outbox-test-${randomUUID()}`,
+      (messages) =>
+        enough(
+          messages.map((m) => {
+            const e = JSON.parse(m.value) as { ledgerId: number; sku: string };
+            return { partition: m.partition, ledgerId: e.ledgerId, sku: e.sku, key: m.key };
+          }),
+        ),
       // Anything published twice arrives right behind the first copy.
-      await new Promise((r) => setTimeout(r, 1_000));
-    } finally {
-      await consumer.disconnect();
-    }
-    return seen;
+      { timeoutMs: 30_000, settleMs: 1_000 },
+    );
+    return seen.map((m) => {
+      const e = JSON.parse(m.value) as { ledgerId: number; sku: string };
+      return { partition: m.partition, ledgerId: e.ledgerId, sku: e.sku, key: m.key };
+    });
   }
 
   it('reports region, role and readiness on /health', async () => {
@@ -362,8 +360,6 @@ describe('reference store (correct) on the local stack', () => {
 
   it('applies scans from Kafka once and in per-SKU sequence: a late cycle count does not overwrite newer stock', async () => {
     await api.seed([{ sku: 'SCAN-1', priceCents: 400, stock: { [STORE]: 20 } }]);
-    const producer = kafkaClient(stack.kafkaBrokers, 'scan-test').producer();
-    await producer.connect();
     const scans = [
       { scanId: 'scan-1', kind: 'receiving', sequence: 1, qty: 5 },
       { scanId: 'scan-3', kind: 'cycle-count', sequence: 3, qty: 40 },
@@ -371,20 +367,10 @@ describe('reference store (correct) on the local stack', () => {
       { scanId: 'scan-3', kind: 'cycle-count', sequence: 3, qty: 40 },
       { scanId: 'scan-4', kind: 'adjustment', sequence: 4, qty: -2 },
     ];
-    try {
-      await producer.send({
-        topic: 'scans',
-        messages: [
-          { key: 'SCAN-1', value: 'not json' },
-          ...scans.map((s) => ({
-            key: 'SCAN-1',
-            value: JSON.stringify({ ...s, sku: 'SCAN-1', store: STORE }),
-          })),
-        ],
-      });
-    } finally {
-      await producer.disconnect();
-    }
+    await produce(stack.kafkaBrokers, 'scan-test', 'scans', [
+      { key: 'SCAN-1', value: 'not json' },
+      ...scans.map((s) => ({ key: 'SCAN-1', value: JSON.stringify({ ...s, sku: 'SCAN-1', store: STORE }) })),
+    ]);
     const state = await until(
       async () => {
         const s = await api.state();

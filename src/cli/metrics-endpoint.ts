@@ -3,6 +3,7 @@
 // so the last scrape reads it; a signal cuts the linger short.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricsServer, parseMetricsAddress } from '../metrics/metrics-server.ts';
+import { RemoteWritePusher, type RemoteWriteTarget, remoteWriteTarget } from '../metrics/remote-write.ts';
 import { RunMetrics } from '../metrics/run-metrics.ts';
 import { parseDurationMs } from '../model/duration.ts';
 import type { Scenario } from '../model/scenario-schema.ts';
@@ -13,11 +14,15 @@ export interface MetricsArgs {
   readonly metrics?: string | undefined;
   readonly metricsLinger?: string | undefined;
   readonly metricsAllowRemote?: boolean | undefined;
+  /** Also push to this Prometheus remote-write URL (credentials from the environment). */
+  readonly metricsRemoteWrite?: string | undefined;
 }
 
 export interface MetricsEndpoint {
   readonly metrics: RunMetrics;
   readonly url: string;
+  /** Where the metrics are also pushed, if anywhere (k6 pushes its own there too). */
+  readonly remoteWrite: RemoteWriteTarget | undefined;
   /** Lingers (unless `signal` fires), then closes without waiting for scrapers. */
   finish(signal: AbortSignal): Promise<void>;
 }
@@ -26,8 +31,15 @@ export async function openMetricsEndpoint(
   args: MetricsArgs,
   scenario: Scenario,
   target: TargetModule,
+  io: { readonly env: NodeJS.ProcessEnv; readonly warn: (line: string) => void },
 ): Promise<MetricsEndpoint | undefined> {
-  if (args.metrics === undefined && scenario.metrics === undefined) return undefined;
+  if (args.metrics === undefined && scenario.metrics === undefined && args.metricsRemoteWrite === undefined)
+    return undefined;
+  const pushTo = args.metricsRemoteWrite ?? scenario.metrics?.remoteWrite?.url;
+  const remoteWrite =
+    pushTo === undefined
+      ? undefined
+      : remoteWriteTarget(pushTo, scenario.metrics?.remoteWrite?.every ?? 5_000, io.env);
   const address = parseMetricsAddress(args.metrics || scenario.metrics?.listen || '127.0.0.1:9464', {
     allowRemote: args.metricsAllowRemote === true,
   });
@@ -42,12 +54,17 @@ export async function openMetricsEndpoint(
     recoveredAfter: scenario.probes.recoveredAfter,
   });
   const server = await MetricsServer.start(metrics, address);
+  const pusher = remoteWrite ? new RemoteWritePusher(metrics.registry, remoteWrite, io.warn) : undefined;
+  pusher?.start();
   let finishing: Promise<void> | undefined;
   return {
     metrics,
     url: server.url,
+    remoteWrite,
     finish(signal) {
       finishing ??= (async () => {
+        // The verdict's figures go out first, whatever happens to the linger.
+        await pusher?.stop();
         if (lingerMs > 0 && !signal.aborted) await sleep(lingerMs, undefined, { signal }).catch(() => {});
         await server.close();
       })();

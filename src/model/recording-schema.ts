@@ -37,6 +37,25 @@ export const recordingHeaderSchema = z
     skus: z.number().int().nonnegative(),
     seed: z.number().int().optional(),
     profile: z.string().min(1).optional(),
+    /** A capture of real traffic: how it was masked and how complete it is. */
+    capture: z
+      .strictObject({
+        masking: z.strictObject({
+          policy: z.string().min(1),
+          categories: z.array(z.string()),
+          /** Values masked, by category. */
+          masked: z.record(z.string(), z.number().int().nonnegative()),
+        }),
+        /** Exchanges or messages seen, recorded, decoded to events, kept raw, and missed. */
+        counts: z.strictObject({
+          seen: z.number().int().nonnegative(),
+          recorded: z.number().int().nonnegative(),
+          decoded: z.number().int().nonnegative(),
+          raw: z.number().int().nonnegative(),
+          missed: z.number().int().nonnegative(),
+        }),
+      })
+      .optional(),
   })
   .refine((h) => Date.parse(h.endTime) >= Date.parse(h.startTime), {
     message: 'endTime is before startTime',

@@ -196,7 +196,12 @@ export const scenarioSchema = z
      * (loopback), kept up `linger` after the verdict so a last scrape reads it.
      */
     metrics: z
-      .strictObject({ listen: z.string().default('127.0.0.1:9464'), linger: duration.default(15_000) })
+      .strictObject({
+        listen: z.string().default('127.0.0.1:9464'),
+        linger: duration.default(15_000),
+        /** Also push to a Prometheus remote-write URL every `every` (credentials: PEAKDRILL_REMOTE_WRITE_*). */
+        remoteWrite: z.strictObject({ url: z.url(), every: duration.default(5_000) }).optional(),
+      })
       .optional(),
     /**
      * What the scenario cannot run without (abilities a target must have, see

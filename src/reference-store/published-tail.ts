@@ -6,7 +6,7 @@
 // event-stream checker counted such duplicates after a region loss). Reading
 // the tail costs one ListOffsets and one small Fetch per partition, once per
 // takeover, and joins no consumer group.
-import { Partitioners } from 'kafkajs';
+import { partitionOfKey } from '../kafka/kafka-clients.ts';
 import { KafkaPartitionReader } from '../streams/kafka-partition-reader.ts';
 
 export interface PublishedTail {
@@ -35,23 +35,15 @@ export async function readPublishedTail(
       const event = parseEvent(m.value);
       if (event !== undefined && event.generation === generation) lastId.set(m.partition, event.ledgerId);
     }
-    return { partitionOf: partitioner(topic, ends.size), lastId };
+    return { partitionOf: partitioner(ends.size), lastId };
   } finally {
     await reader.close();
   }
 }
 
 /** The producer's own placement (murmur2 of the key over the partition count). */
-function partitioner(topic: string, partitions: number): (key: string) => number {
-  const place = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-    partitionErrorCode: 0,
-  }));
-  return (key) => place({ topic, partitionMetadata, message: { key, value: null } });
+function partitioner(partitions: number): (key: string) => number {
+  return (key) => partitionOfKey(key, partitions);
 }
 
 function parseEvent(value: string | null): { ledgerId: number; generation?: number } | undefined {

@@ -1,13 +1,11 @@
 // The reference store as an OS process (one per region, so region loss can kill
 // it): configuration from PEAKDRILL_STORE_* variables, one line
 // `peakdrill-store listening <url>` on stdout when ready, clean exit on SIGTERM/SIGINT.
-import { silenceKnownWarnings } from '../cli/known-warnings.ts';
 import { isPeakdrillError } from '../model/errors.ts';
 import { parseStoreConfig } from './store-config.ts';
 import { startStore } from './store-server.ts';
 
 async function main(): Promise<void> {
-  silenceKnownWarnings();
   const config = parseStoreConfig(process.env);
   const store = await startStore(config);
   process.stdout.write(`peakdrill-store listening ${store.url}\n`);

@@ -4,7 +4,6 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
-import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import pino from 'pino';
 import { PeakdrillError } from '../model/errors.ts';
@@ -66,7 +65,6 @@ async function waitForDatabase(pool: pg.Pool, timeoutMs: number): Promise<{ inRe
 /** Kafka workers run only while this store is the writer. */
 class KafkaWorkers {
   private readonly ctx: StoreContext;
-  private readonly kafka: Kafka | undefined;
   private readonly brokers: readonly string[];
   private relay: OutboxRelay | undefined;
   private consumer: ScanConsumer | undefined;
@@ -74,21 +72,12 @@ class KafkaWorkers {
   constructor(ctx: StoreContext, brokers: readonly string[]) {
     this.ctx = ctx;
     this.brokers = brokers;
-    this.kafka =
-      brokers.length === 0
-        ? undefined
-        : new Kafka({
-            clientId: `peakdrill-store-${ctx.region}`,
-            brokers: [...brokers],
-            logLevel: logLevel.NOTHING,
-            retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
-          });
   }
 
   start(): void {
-    if (!this.kafka || this.relay) return;
-    this.relay = new OutboxRelay(this.ctx, this.kafka, { brokers: this.brokers });
-    this.consumer = new ScanConsumer(this.ctx, this.kafka);
+    if (this.brokers.length === 0 || this.relay) return;
+    this.relay = new OutboxRelay(this.ctx, this.brokers);
+    this.consumer = new ScanConsumer(this.ctx, this.brokers);
     this.relay.start();
     this.consumer.start();
   }

@@ -21,6 +21,7 @@ import { assertFaultTargets, stackStateDeclaration } from '../faults/fault-targe
 import { Nemesis } from '../faults/nemesis.ts';
 import { HistoryWriter } from '../history/history-writer.ts';
 import { RunClock } from '../history/run-clock.ts';
+import type { RemoteWriteTarget } from '../metrics/remote-write.ts';
 import type { RunMetrics } from '../metrics/run-metrics.ts';
 import { isMemberDown, isPeakdrillError, PeakdrillError } from '../model/errors.ts';
 import type { FinalState } from '../model/final-state.ts';
@@ -33,7 +34,7 @@ import { renderReports } from '../report/render-reports.ts';
 import { defaultStackDir, stackIsRunning } from '../stack/local-stack.ts';
 import { stackLayout } from '../stack/stack-context.ts';
 import { readStackState } from '../stack/stack-state.ts';
-import { TOOLCHAIN } from '../stack/toolchain/toolchain-versions.ts';
+import { kafkaRelease, TOOLCHAIN } from '../stack/toolchain/toolchain-versions.ts';
 import { assertTargetServes, exercisablePlan, unexercisedFollowUps } from '../targets/scenario-needs.ts';
 import type { StartedTarget, TargetModule, TargetProbes } from '../targets/target.ts';
 import { assertEngineDrives, DEFAULT_TARGET, resolveTarget } from '../targets/target-registry.ts';
@@ -86,6 +87,8 @@ export interface RunScenarioOptions {
   readonly onStackDir?: ((dir: string, kind: 'local' | 'existing') => void) | undefined;
   /** Live figures for Prometheus: fed every history entry, the phase and, at the end, the verdict. */
   readonly metrics?: RunMetrics | undefined;
+  /** Where the live metrics are pushed; a k6 engine pushes its own metrics there too. */
+  readonly remoteWrite?: RemoteWriteTarget | undefined;
 }
 
 export interface RunScenarioResult {
@@ -256,7 +259,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
       peakdrill: PEAKDRILL_VERSION,
       node: process.versions.node,
       postgres: String(TOOLCHAIN.postgres.major),
-      kafka: TOOLCHAIN.kafka.version,
+      kafka: kafkaRelease().version,
       toxiproxy: TOOLCHAIN.toxiproxy.version,
       ...(engine === 'k6' ? { k6: TOOLCHAIN.k6.version } : {}),
     },
@@ -462,6 +465,14 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunScena
               graceMs: ABORT_GRACE_MS + 1_000,
               tap: (entry) => tally.observe(entry),
               env: options.env ?? process.env,
+              ...(options.remoteWrite
+                ? {
+                    remoteWrite: {
+                      ...options.remoteWrite,
+                      tags: { scenario: scenario.name, target: target.name },
+                    },
+                  }
+                : {}),
             })
           : undefined;
       const [nodeStats, k6Result] = await Promise.all([scheduler.run(fleet.plan(split.node)), k6Run]);

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
+import { clusterAnswers, kafkaAdmin } from '../kafka/kafka-clients.ts';
 import { PeakdrillError } from '../model/errors.ts';
 import { LOOPBACK } from './free-port.ts';
 import { type SupervisedProcess, spawnSupervised } from './process-supervisor.ts';
@@ -63,12 +64,25 @@ log.segment.bytes=67108864
 `;
 }
 
+// Kafka 4 logs through log4j2, 3.x through reload4j: both configurations are
+// written and both system properties passed, so either broker line starts quiet.
 const LOG4J = `log4j.rootLogger=WARN, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
 log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.server.KafkaServer=INFO
 log4j.logger.kafka.server.BrokerServer=INFO
+`;
+
+const LOG4J2 = `status = warn
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.broker.name = kafka.server.BrokerServer
+logger.broker.level = INFO
 `;
 
 const JVM_OPTS = [
@@ -79,15 +93,6 @@ const JVM_OPTS = [
   '-Djava.awt.headless=true',
 ];
 
-export function kafkaClient(brokers: string[], clientId = 'peakdrill'): Kafka {
-  return new Kafka({
-    clientId,
-    brokers,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 3, initialRetryTime: 100 },
-  });
-}
-
 export async function startKafka(ctx: StackContext, ports: KafkaPorts): Promise<StartedKafka> {
   const layout = stackLayout(ctx.dir);
   const dataDir = layout.dataDir('kafka');
@@ -95,11 +100,19 @@ export async function startKafka(ctx: StackContext, ports: KafkaPorts): Promise<
   await mkdir(dataDir, { recursive: true });
   const config = join(dataDir, 'server.properties');
   const log4j = join(dataDir, 'log4j.properties');
+  const log4j2 = join(dataDir, 'log4j2.properties');
   await writeFile(config, serverProperties(join(dataDir, 'log'), ports));
   await writeFile(log4j, LOG4J);
+  await writeFile(log4j2, LOG4J2);
   const classpath = join(ctx.tools.kafkaLibs, '*');
   const java = ctx.tools.java;
-  const jvm = [...JVM_OPTS, `-Dlog4j.configuration=file:${log4j}`, '-cp', classpath];
+  const jvm = [
+    ...JVM_OPTS,
+    `-Dlog4j.configuration=file:${log4j}`,
+    `-Dlog4j2.configurationFile=${log4j2}`,
+    '-cp',
+    classpath,
+  ];
   const format = await runCommand(
     java,
     [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', config],
@@ -125,25 +138,13 @@ export async function startKafka(ctx: StackContext, ports: KafkaPorts): Promise<
     layout.pids,
   );
   ctx.processes.push(proc);
-  const direct = kafkaClient([`${LOOPBACK}:${ports.client}`], 'peakdrill-stack');
-  const admin = direct.admin();
-  try {
-    await waitUntil(
-      async () => {
-        await admin.connect();
-        const cluster = await admin.describeCluster();
-        return cluster.brokers.length > 0;
-      },
-      {
-        what: `Kafka broker on ${LOOPBACK}:${ports.client}`,
-        timeoutMs: 60_000,
-        intervalMs: 250,
-        process: proc,
-      },
-    );
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+  const direct = [`${LOOPBACK}:${ports.client}`];
+  await waitUntil(() => clusterAnswers(direct, 'peakdrill-stack'), {
+    what: `Kafka broker on ${LOOPBACK}:${ports.client}`,
+    timeoutMs: 60_000,
+    intervalMs: 250,
+    process: proc,
+  });
   return { process: proc, ports, brokers: [`${LOOPBACK}:${ports.advertisedClient}`] };
 }
 
@@ -153,14 +154,27 @@ export async function createTopics(
   topics: readonly string[],
   partitions = 3,
 ): Promise<void> {
-  const admin = kafkaClient(brokers, 'peakdrill-stack').admin();
-  await admin.connect();
+  const admin = kafkaAdmin(brokers, 'peakdrill-stack');
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
-    });
+    await admin.createTopics({ topics: [...topics], partitions, replicas: 1 });
+    await waitForLeaders(admin, topics, partitions);
   } finally {
-    await admin.disconnect();
+    await admin.close().catch(() => {});
   }
+}
+
+/** CreateTopics answers before every partition has a leader; producers need one. */
+async function waitForLeaders(admin: Admin, topics: readonly string[], partitions: number): Promise<void> {
+  await waitUntil(
+    async () => {
+      const metadata = await admin.metadata({ topics: [...topics], forceUpdate: true });
+      return topics.every((topic) => {
+        const t = metadata.topics.get(topic);
+        return (
+          t !== undefined && t.partitionsCount === partitions && t.partitions.every((p) => p.leader >= 0)
+        );
+      });
+    },
+    { what: `leaders for Kafka topics ${topics.join(', ')}`, timeoutMs: 30_000, intervalMs: 100 },
+  );
 }

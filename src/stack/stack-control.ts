@@ -4,8 +4,8 @@
 // restart its processes — and heal what a crashed run left.
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { clusterAnswers } from '../kafka/kafka-clients.ts';
 import { PeakdrillError } from '../model/errors.ts';
-import { kafkaClient } from './kafka-service.ts';
 import { connectionConfig, withClient } from './postgres-service.ts';
 import {
   isRecordAlive,
@@ -120,15 +120,8 @@ export class StackControl {
           );
         case 'http':
           return (await fetch(ready.url, { signal: AbortSignal.timeout(1_000) })).ok;
-        case 'kafka': {
-          const admin = kafkaClient([...ready.brokers], 'peakdrill-control').admin();
-          await admin.connect();
-          try {
-            return (await admin.describeCluster()).brokers.length > 0;
-          } finally {
-            await admin.disconnect();
-          }
-        }
+        case 'kafka':
+          return clusterAnswers(ready.brokers, 'peakdrill-control');
         case 'tcp':
           return new Promise((resolve) => {
             const socket = createConnection({ host: '127.0.0.1', port: ready.port });

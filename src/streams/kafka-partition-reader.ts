@@ -1,11 +1,14 @@
 // Reads a Kafka topic's partitions from given offsets WITHOUT a consumer group:
 // no JoinGroup, no offset commits, nothing a consumer group under test could
-// notice. kafkajs (2.x) only offers group consumers publicly, so this drives its
-// internal Cluster/Broker (metadata, ListOffsets, Fetch) — the same calls its own
-// consumer makes after a group hands it partitions. Contract: offsets(), then
-// fetch() again and again (each call returns what arrived, in offset order per
+// notice. @platformatic/kafka's Consumer exposes the group-less calls
+// (Metadata, ListOffsets, Fetch) publicly; this never calls consume() or
+// joinGroup(). Contract: latestOffsets() (or offsetsAt()), seek(), then fetch()
+// again and again (each call returns what arrived, in offset order per
 // partition, and moves the positions on); close() is idempotent.
-import { Kafka, logLevel } from 'kafkajs';
+import { FetchIsolationLevels } from '@platformatic/kafka';
+import { type StringConsumer, stringConsumer } from '../kafka/kafka-clients.ts';
+
+type FetchResponse = Awaited<ReturnType<StringConsumer['fetch']>>;
 
 /** One message as read: key and value as UTF-8 text (the stack's topics carry JSON). */
 export interface ReadMessage {
@@ -17,90 +20,51 @@ export interface ReadMessage {
   readonly value: string | null;
 }
 
-// The slice of kafkajs internals used here (src/cluster/index.js, src/broker/index.js).
-interface RawMessage {
-  offset: string;
-  timestamp: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  isControlRecord?: boolean;
-}
-interface RawBroker {
-  fetch(request: {
-    isolationLevel: number;
-    maxWaitTime: number;
-    minBytes: number;
-    maxBytes: number;
-    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-  }): Promise<{
-    responses: { topicName: string; partitions: { partition: number; messages: RawMessage[] }[] }[];
-  }>;
-}
-interface RawCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  addTargetTopic(topic: string): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  findTopicPartitionMetadata(topic: string): { partitionId: number }[];
-  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
-  findBroker(args: { nodeId: string }): Promise<RawBroker>;
-  fetchTopicsOffset(
-    topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[],
-  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
-}
-
-/** READ_COMMITTED: the relay's producer is idempotent, not transactional, so this hides nothing. */
-const READ_COMMITTED = 1;
 const PARTITION_MAX_BYTES = 1024 * 1024;
-
-/** kafkajs keeps its cluster factory behind a Symbol; found by description, checked, never guessed at. */
-function createCluster(kafka: Kafka): RawCluster {
-  const key = Object.getOwnPropertySymbols(kafka).find(
-    (s) => s.description === 'private:Kafka:createCluster',
-  );
-  const factory = key === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[key];
-  if (typeof factory !== 'function') {
-    throw new Error(
-      'kafkajs has no private:Kafka:createCluster factory (the group-less topic reader needs kafkajs 2.x); ' +
-        'pin kafkajs ^2.2 or port src/streams/kafka-partition-reader.ts to the new version',
-    );
-  }
-  return factory({ allowAutoTopicCreation: false, isolationLevel: READ_COMMITTED }) as RawCluster;
-}
+/** Record batch attribute bit 5: a transaction marker, not data. */
+const CONTROL_BATCH = 0x20;
 
 export class KafkaPartitionReader {
   readonly topic: string;
-  private readonly cluster: RawCluster;
+  private readonly brokers: readonly string[];
+  private readonly clientId: string;
+  private consumer: StringConsumer | null = null;
   /** Next offset to read, per partition. */
   private readonly positions = new Map<number, string>();
-  private connected = false;
 
   constructor(brokers: readonly string[], topic: string, clientId = 'peakdrill-stream-capture') {
     this.topic = topic;
-    const kafka = new Kafka({
-      clientId,
-      brokers: [...brokers],
-      logLevel: logLevel.NOTHING,
-      // A broker that stops answering must not hold a run's stop for kafkajs's default 30 s.
-      requestTimeout: 5_000,
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
-    });
-    this.cluster = createCluster(kafka);
+    this.brokers = brokers;
+    this.clientId = clientId;
   }
 
   /** The end of every partition now (the offset the next message will get): where a capture starts. */
   async latestOffsets(): Promise<Map<number, string>> {
-    await this.ensureConnected();
-    const partitions = this.cluster.findTopicPartitionMetadata(this.topic).map((p) => ({
-      partition: p.partitionId,
-    }));
-    if (partitions.length === 0) {
+    return this.offsetsAt(-1n);
+  }
+
+  /**
+   * The first offset of every partition at or after an epoch-millisecond timestamp
+   * (-1n: the end, -2n: the beginning). A partition with nothing that late answers its end.
+   */
+  async offsetsAt(timestamp: bigint): Promise<Map<number, string>> {
+    const consumer = await this.connected();
+    const found = await consumer.listOffsets({
+      topics: [this.topic],
+      timestamp,
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    });
+    const offsets = found.get(this.topic);
+    if (offsets === undefined || offsets.length === 0) {
       throw new Error(`topic ${this.topic} has no partitions (does it exist on this broker?)`);
     }
-    const [found] = await this.cluster.fetchTopicsOffset([
-      { topic: this.topic, partitions, fromBeginning: false },
-    ]);
-    return new Map((found?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    const out = new Map<number, string>();
+    const ends = timestamp >= 0n ? await this.offsetsAtEnd(consumer) : undefined;
+    offsets.forEach((offset, partition) => {
+      // Kafka answers -1 for "no record at or after that time": start at the end.
+      out.set(partition, (offset < 0n ? (ends?.[partition] ?? 0n) : offset).toString());
+    });
+    return out;
   }
 
   /** Reads from these offsets on (a partition left out is not read). */
@@ -114,33 +78,39 @@ export class KafkaPartitionReader {
 
   /** One round of Fetch requests (one per partition leader); waits up to maxWaitMs for data. */
   async fetch(maxWaitMs: number): Promise<ReadMessage[]> {
-    await this.ensureConnected();
-    const byLeader = this.cluster.findLeaderForPartitions(this.topic, [...this.positions.keys()]);
-    const rounds = Object.entries(byLeader).map(async ([nodeId, partitions]) => {
-      const broker = await this.cluster.findBroker({ nodeId });
-      return broker.fetch({
-        isolationLevel: READ_COMMITTED,
+    const consumer = await this.connected();
+    const metadata = await consumer.metadata({ topics: [this.topic] });
+    const topic = metadata.topics.get(this.topic);
+    if (topic === undefined) throw new Error(`topic ${this.topic} is not in the cluster metadata`);
+    const byLeader = new Map<number, number[]>();
+    for (const partition of this.positions.keys()) {
+      const leader = topic.partitions[partition]?.leader ?? -1;
+      if (leader < 0) throw new Error(`partition ${this.topic}/${partition} has no leader right now`);
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), partition]);
+    }
+    const rounds = [...byLeader].map(([node, partitions]) =>
+      consumer.fetch({
+        node,
         maxWaitTime: maxWaitMs,
         minBytes: 1,
         maxBytes: 8 * PARTITION_MAX_BYTES,
+        isolationLevel: FetchIsolationLevels.READ_COMMITTED,
         topics: [
           {
-            topic: this.topic,
+            topicId: topic.id,
             partitions: partitions.map((partition) => ({
               partition,
-              fetchOffset: this.positions.get(partition)!,
-              maxBytes: PARTITION_MAX_BYTES,
+              fetchOffset: BigInt(this.positions.get(partition)!),
+              currentLeaderEpoch: -1,
+              lastFetchedEpoch: -1,
+              partitionMaxBytes: PARTITION_MAX_BYTES,
             })),
           },
         ],
-      });
-    });
+      }),
+    );
     const out: ReadMessage[] = [];
-    for (const response of await Promise.all(rounds)) {
-      for (const topic of response.responses) {
-        for (const p of topic.partitions) this.take(p.partition, p.messages, out);
-      }
-    }
+    for (const response of await Promise.all(rounds)) this.takeResponse(response, out);
     return out;
   }
 
@@ -150,36 +120,67 @@ export class KafkaPartitionReader {
   }
 
   async close(): Promise<void> {
-    if (!this.connected) return;
-    this.connected = false;
-    await this.cluster.disconnect().catch(() => {});
+    const consumer = this.consumer;
+    this.consumer = null;
+    await consumer?.close(true).catch(() => {});
   }
 
-  private take(partition: number, messages: readonly RawMessage[], out: ReadMessage[]): void {
+  private takeResponse(response: FetchResponse, out: ReadMessage[]): void {
+    for (const topic of response.responses) {
+      for (const p of topic.partitions) {
+        if (p.errorCode !== 0) {
+          throw new Error(
+            `fetching ${this.topic}/${p.partitionIndex} failed with Kafka error code ${p.errorCode}`,
+          );
+        }
+        this.take(p.partitionIndex, p.records ?? [], out);
+      }
+    }
+  }
+
+  private take(
+    partition: number,
+    batches: NonNullable<FetchResponse['responses'][number]['partitions'][number]['records']>,
+    out: ReadMessage[],
+  ): void {
     const from = BigInt(this.positions.get(partition) ?? '0');
     let next = from;
-    for (const m of messages) {
-      const offset = BigInt(m.offset);
-      // A fetch may start inside an earlier record batch: Kafka's own consumer drops those too.
-      if (offset < from) continue;
-      next = offset + 1n;
-      if (m.isControlRecord) continue;
-      out.push({
-        partition,
-        offset: m.offset,
-        key: m.key === null ? null : m.key.toString('utf8'),
-        timestamp: m.timestamp,
-        value: m.value === null ? null : m.value.toString('utf8'),
-      });
+    for (const batch of batches) {
+      const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+      if (last + 1n > next) next = last + 1n;
+      if ((batch.attributes & CONTROL_BATCH) !== 0) continue;
+      for (const record of batch.records) {
+        const offset = batch.firstOffset + BigInt(record.offsetDelta);
+        // A fetch may start inside an earlier record batch: Kafka's own consumer drops those too.
+        if (offset < from) continue;
+        out.push({
+          partition,
+          offset: offset.toString(),
+          key: record.key === null ? null : record.key.toString('utf8'),
+          timestamp: (batch.firstTimestamp + record.timestampDelta).toString(),
+          value: record.value === null ? null : record.value.toString('utf8'),
+        });
+      }
     }
     if (next > from) this.positions.set(partition, next.toString());
   }
 
-  private async ensureConnected(): Promise<void> {
-    if (this.connected) return;
-    await this.cluster.connect();
-    await this.cluster.addTargetTopic(this.topic);
-    await this.cluster.refreshMetadata();
-    this.connected = true;
+  private async offsetsAtEnd(consumer: StringConsumer): Promise<bigint[]> {
+    const ends = await consumer.listOffsets({ topics: [this.topic], timestamp: -1n });
+    return ends.get(this.topic) ?? [];
+  }
+
+  private async connected(): Promise<StringConsumer> {
+    if (this.consumer !== null) return this.consumer;
+    // A group id is required by the constructor only; no call made here ever uses it.
+    const consumer = stringConsumer(this.brokers, this.clientId, `${this.clientId}-groupless`, {
+      // A broker that stops answering must not hold a run's stop for long.
+      timeoutMs: 5_000,
+      retries: 2,
+      retryDelayMs: 100,
+    });
+    consumer.topics.trackAll(this.topic);
+    this.consumer = consumer;
+    return consumer;
   }
 }

@@ -1,7 +1,8 @@
 // A real Prometheus (Debian's package, installed by `peakdrill setup`) on a
-// loopback port of its own, scraping one target every second and evaluating the
-// shipped alert rules every second, with its data in a temp directory. Stopped
-// (and its directory removed) by `stop`.
+// loopback port of its own, scraping one target every second (or none) and
+// evaluating the shipped alert rules every second, with its data in a temp
+// directory; optionally a remote-write receiver at /api/v1/write. Stopped (and
+// its directory removed) by `stop`.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,10 @@ export class TestPrometheus {
     this.url = url;
   }
 
-  static async start(scrapeTarget: string): Promise<TestPrometheus> {
+  static async start(
+    scrapeTarget: string | undefined,
+    options: { remoteWriteReceiver?: boolean } = {},
+  ): Promise<TestPrometheus> {
     const binary = await findPrometheus();
     if (!binary)
       throw new Error('prometheus is not installed: run `peakdrill setup` (apt-get install prometheus)');
@@ -43,10 +47,14 @@ export class TestPrometheus {
         '  evaluation_interval: 1s',
         'rule_files:',
         `  - ${ALERT_RULES}`,
-        'scrape_configs:',
-        '  - job_name: peakdrill',
-        '    static_configs:',
-        `      - targets: ['${scrapeTarget}']`,
+        ...(scrapeTarget === undefined
+          ? []
+          : [
+              'scrape_configs:',
+              '  - job_name: peakdrill',
+              '    static_configs:',
+              `      - targets: ['${scrapeTarget}']`,
+            ]),
         '',
       ].join('\n'),
     );
@@ -57,6 +65,7 @@ export class TestPrometheus {
         `--storage.tsdb.path=${join(dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--log.level=warn',
+        ...(options.remoteWriteReceiver ? ['--web.enable-remote-write-receiver'] : []),
       ],
       { stdio: 'ignore' },
     );

@@ -6,6 +6,7 @@ import { faultsCommand } from './faults-command.ts';
 import { generateCommand } from './generate-command.ts';
 import { inspectCommand } from './inspect-command.ts';
 import { k6Command } from './k6-command.ts';
+import { recordCommand } from './record-command.ts';
 import { reportCommand } from './report-command.ts';
 import { runCommand } from './run-command.ts';
 import { selftestCommand } from './selftest-command.ts';
@@ -24,6 +25,7 @@ export const commands: readonly RegisteredCommand[] = [
   registerCommand(selftestCommand),
   registerCommand(faultsCommand),
   registerCommand(generateCommand),
+  registerCommand(recordCommand),
   registerCommand(inspectCommand),
   registerCommand(k6Command),
 ];

@@ -5,6 +5,7 @@
 // healing what the journal holds.
 import { relative } from 'node:path';
 import { Nemesis } from '../../faults/nemesis.ts';
+import { describeRemoteWrite } from '../../metrics/remote-write.ts';
 import { loadScenario } from '../../model/scenario-loader.ts';
 import { DEFECT_NAMES } from '../../reference-store/defects.ts';
 import { reapStackNow } from '../../run/abandoned-stacks.ts';
@@ -42,6 +43,7 @@ interface RunArgs {
   metrics?: string;
   metricsLinger?: string;
   metricsAllowRemote?: boolean;
+  metricsRemoteWrite?: string;
 }
 
 export const runCommand: PeakdrillCommand<RunArgs> = {
@@ -112,6 +114,11 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         default: false,
         describe: 'let --metrics listen on an interface other than loopback',
       })
+      .option('metrics-remote-write', {
+        type: 'string',
+        describe:
+          'also push the metrics to this Prometheus remote-write URL every 5s (k6 runs push k6 metrics there too); credentials from PEAKDRILL_REMOTE_WRITE_TOKEN or _USER/_PASSWORD',
+      })
       .check((a) => {
         checkSpeed(a.speed);
         if (a.defect !== undefined && a.target !== DEFAULT_TARGET)
@@ -127,8 +134,16 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
     const { stackDir, outDir, shard, target } = await preflightRun(args, scenario, ctx);
     // Before the stack: a busy port or a remote address is refused before anything starts.
     const live =
-      shard !== undefined && shard.index > 0 ? undefined : await openMetricsEndpoint(args, scenario, target);
-    if (live) ctx.stderr.write(`metrics: ${live.url}\n`);
+      shard !== undefined && shard.index > 0
+        ? undefined
+        : await openMetricsEndpoint(args, scenario, target, {
+            env: ctx.env,
+            warn: (line) => ctx.stderr.write(`${line}\n`),
+          });
+    if (live) {
+      const pushing = live.remoteWrite ? `, pushed to ${describeRemoteWrite(live.remoteWrite)}` : '';
+      ctx.stderr.write(`metrics: ${live.url}${pushing}\n`);
+    }
     const status = new StatusLine(
       ctx.stderr,
       !args.json && (ctx.stderr as { isTTY?: boolean }).isTTY === true,
@@ -181,6 +196,7 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         },
         onStatus: (s) => status.update(s),
         metrics: live?.metrics,
+        remoteWrite: live?.remoteWrite,
         log: (line) => {
           status.finish();
           ctx.stderr.write(`${line}\n`);

@@ -60,6 +60,43 @@ export interface K6EngineOptions {
   /** k6 ends after the plan anyway; this is the backstop (default: plan + 5 min). */
   readonly timeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Push k6's own metrics (k6_http_reqs_total, k6_http_req_duration_*, k6_dropped_iterations_total…)
+   * through k6's Prometheus remote-write output to where the run's metrics go, tagged so both sit
+   * under the same scenario and target labels.
+   */
+  readonly remoteWrite?: K6RemoteWrite;
+}
+
+export interface K6RemoteWrite {
+  readonly url: string;
+  readonly everyMs: number;
+  readonly authorization?: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** k6's default system tags (k6 docs, `--system-tags`) less `scenario`. */
+const K6_SYSTEM_TAGS_BUT_SCENARIO =
+  'proto,subproto,status,method,url,name,group,check,error,error_code,tls_version,service,expected_response';
+
+/** k6's remote-write output configuration: arguments and environment (credentials only in the latter). */
+export function k6RemoteWriteOutput(rw: K6RemoteWrite): { args: string[]; env: Record<string, string> } {
+  // k6's own `scenario` system tag ("replay", the script's executor) would override the
+  // peakdrill scenario's name on every sample: drop it from the system tags so ours labels them.
+  const args = ['-o', 'experimental-prometheus-rw', '--system-tags', K6_SYSTEM_TAGS_BUT_SCENARIO];
+  for (const [k, v] of Object.entries(rw.tags)) args.push('--tag', `${k}=${v}`);
+  const env: Record<string, string> = {
+    K6_PROMETHEUS_RW_SERVER_URL: rw.url,
+    K6_PROMETHEUS_RW_PUSH_INTERVAL: `${Math.max(1, Math.round(rw.everyMs / 1_000))}s`,
+    K6_PROMETHEUS_RW_TREND_STATS: 'p(50),p(90),p(99),max',
+  };
+  if (rw.authorization?.startsWith('Bearer ')) env.K6_PROMETHEUS_RW_BEARER_TOKEN = rw.authorization.slice(7);
+  else if (rw.authorization?.startsWith('Basic ')) {
+    const [user, ...rest] = Buffer.from(rw.authorization.slice(6), 'base64').toString('utf8').split(':');
+    env.K6_PROMETHEUS_RW_USERNAME = user ?? '';
+    env.K6_PROMETHEUS_RW_PASSWORD = rest.join(':');
+  }
+  return { args, env };
 }
 
 export interface K6ThresholdResult {
@@ -215,6 +252,8 @@ export async function runK6Engine(options: K6EngineOptions): Promise<K6EngineRes
     `PEAKDRILL_OPS_FILE=./${opsName}`,
   ];
   if (registry) args.push('-e', `PEAKDRILL_ORDERS_URL=${registry.url}`);
+  const output = options.remoteWrite ? k6RemoteWriteOutput(options.remoteWrite) : undefined;
+  if (output) args.push(...output.args);
   if (options.planStartWallMs !== undefined)
     args.push('-e', `PEAKDRILL_PLAN_START_MS=${options.planStartWallMs}`);
   if (options.shard !== undefined) {
@@ -234,7 +273,7 @@ export async function runK6Engine(options: K6EngineOptions): Promise<K6EngineRes
     // order (a second SIGINT would make k6 quit without its summary).
     detached: true,
     // k6 would otherwise phone home with usage statistics.
-    env: { ...env, K6_NO_USAGE_REPORT: 'true' },
+    env: { ...env, ...output?.env, K6_NO_USAGE_REPORT: 'true' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   if (child.pid !== undefined) options.onSpawn?.(child.pid);

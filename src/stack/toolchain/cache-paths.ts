@@ -3,7 +3,7 @@
 // a version bump installs beside the old one instead of over it.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { TOOLCHAIN } from './toolchain-versions.ts';
+import { kafkaRelease, TOOLCHAIN } from './toolchain-versions.ts';
 
 export interface CachePaths {
   readonly root: string;
@@ -18,9 +18,10 @@ export interface CachePaths {
 
 export function cachePaths(env: NodeJS.ProcessEnv = process.env): CachePaths {
   const root = env.PEAKDRILL_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'peakdrill');
+  const kafka = kafkaRelease(env);
   return {
     root,
-    kafkaLibs: join(root, 'kafka', `${TOOLCHAIN.kafka.scala}-${TOOLCHAIN.kafka.version}`, 'libs'),
+    kafkaLibs: join(root, 'kafka', `${kafka.scala}-${kafka.version}`, 'libs'),
     toxiproxyBinary: join(root, 'toxiproxy', TOOLCHAIN.toxiproxy.version, 'toxiproxy-server'),
     k6Binary: join(root, 'k6', TOOLCHAIN.k6.version, 'k6'),
     postgresNpm: join(root, 'postgres-npm', TOOLCHAIN.postgres.npmVersion),

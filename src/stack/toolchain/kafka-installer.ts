@@ -10,35 +10,40 @@ import { PeakdrillError } from '../../model/errors.ts';
 import { cachePaths } from './cache-paths.ts';
 import { tryDownload } from './release-download.ts';
 import { runCommand, tail, which } from './run-command.ts';
-import { TOOLCHAIN } from './toolchain-versions.ts';
+import { type KafkaRelease, kafkaRelease } from './toolchain-versions.ts';
 
 const COMPLETE_MARKER = '.peakdrill-complete';
 
-export function kafkaJarName(): string {
-  return `kafka_${TOOLCHAIN.kafka.scala}-${TOOLCHAIN.kafka.version}.jar`;
+export function kafkaJarName(env: NodeJS.ProcessEnv = process.env): string {
+  const kafka = kafkaRelease(env);
+  return `kafka_${kafka.scala}-${kafka.version}.jar`;
 }
 
-export function isKafkaInstalled(libs: string): boolean {
-  return existsSync(join(libs, COMPLETE_MARKER)) && existsSync(join(libs, kafkaJarName()));
+export function isKafkaInstalled(libs: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return existsSync(join(libs, COMPLETE_MARKER)) && existsSync(join(libs, kafkaJarName(env)));
 }
 
-function pomFor(): string {
-  const [group, artifact, version] = TOOLCHAIN.kafka.slf4jBackend.split(':');
+function pomFor(kafka: KafkaRelease): string {
+  const [group, artifact, version] = kafka.slf4jBackend.split(':');
   return `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>dev.peakdrill</groupId><artifactId>kafka-broker-libs</artifactId><version>1</version>
   <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_${TOOLCHAIN.kafka.scala}</artifactId><version>${TOOLCHAIN.kafka.version}</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_${kafka.scala}</artifactId><version>${kafka.version}</version></dependency>
     <dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency>
   </dependencies>
 </project>
 `;
 }
 
-async function fromRelease(staging: string, log: (line: string) => void): Promise<boolean> {
-  const name = `kafka_${TOOLCHAIN.kafka.scala}-${TOOLCHAIN.kafka.version}`;
+async function fromRelease(
+  kafka: KafkaRelease,
+  staging: string,
+  log: (line: string) => void,
+): Promise<boolean> {
+  const name = `kafka_${kafka.scala}-${kafka.version}`;
   const tarball = join(cachePaths().downloads, `${name}.tgz`);
-  const url = `https://downloads.apache.org/kafka/${TOOLCHAIN.kafka.version}/${name}.tgz`;
+  const url = `https://downloads.apache.org/kafka/${kafka.version}/${name}.tgz`;
   if (!existsSync(tarball) && !(await tryDownload(url, tarball, log))) return false;
   const untar = await runCommand('tar', [
     'xzf',
@@ -48,10 +53,10 @@ async function fromRelease(staging: string, log: (line: string) => void): Promis
     '--strip-components=2',
     `${name}/libs`,
   ]);
-  return untar.code === 0 && existsSync(join(staging, kafkaJarName()));
+  return untar.code === 0 && existsSync(join(staging, `kafka_${kafka.scala}-${kafka.version}.jar`));
 }
 
-async function fromMaven(staging: string, log: (line: string) => void): Promise<void> {
+async function fromMaven(kafka: KafkaRelease, staging: string, log: (line: string) => void): Promise<void> {
   if (!(await which('mvn'))) {
     throw new PeakdrillError(
       'PEAKDRILL_ERR_MISSING_TOOL',
@@ -61,18 +66,16 @@ async function fromMaven(staging: string, log: (line: string) => void): Promise<
       },
     );
   }
-  log(
-    `kafka: resolving org.apache.kafka:kafka_${TOOLCHAIN.kafka.scala}:${TOOLCHAIN.kafka.version} from Maven Central`,
-  );
+  log(`kafka: resolving org.apache.kafka:kafka_${kafka.scala}:${kafka.version} from Maven Central`);
   const work = await mkdtemp(join(tmpdir(), 'peakdrill-kafka-pom-'));
   try {
-    await writeFile(join(work, 'pom.xml'), pomFor());
+    await writeFile(join(work, 'pom.xml'), pomFor(kafka));
     const result = await runCommand(
       'mvn',
       ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'],
       { cwd: work, timeoutMs: 900_000 },
     );
-    if (result.code !== 0 || !existsSync(join(staging, kafkaJarName()))) {
+    if (result.code !== 0 || !existsSync(join(staging, `kafka_${kafka.scala}-${kafka.version}.jar`))) {
       throw new PeakdrillError(
         'PEAKDRILL_ERR_SETUP',
         `Maven could not resolve the Kafka broker jars: ${tail(result.stdout + result.stderr, 6)}`,
@@ -87,18 +90,19 @@ async function fromMaven(staging: string, log: (line: string) => void): Promise<
 }
 
 export async function ensureKafka(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<string> {
+  const kafka = kafkaRelease(env);
   const libs = cachePaths(env).kafkaLibs;
-  if (isKafkaInstalled(libs)) return libs;
+  if (isKafkaInstalled(libs, env)) return libs;
   const staging = `${libs}.partial`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
-  if (!(await fromRelease(staging, log))) {
+  if (!(await fromRelease(kafka, staging, log))) {
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { recursive: true });
-    await fromMaven(staging, log);
+    await fromMaven(kafka, staging, log);
   }
   log(`kafka: ${readdirSync(staging).length} jars`);
-  await writeFile(join(staging, COMPLETE_MARKER), `${TOOLCHAIN.kafka.version}\n`);
+  await writeFile(join(staging, COMPLETE_MARKER), `${kafka.version}\n`);
   await mkdir(dirname(libs), { recursive: true });
   await rm(libs, { recursive: true, force: true });
   await rename(staging, libs);

@@ -12,7 +12,7 @@ import { isKafkaInstalled, kafkaJarName } from './kafka-installer.ts';
 import { findPostgres, type PostgresBinaries } from './postgres-installer.ts';
 import { PROMETHEUS_TOOL } from './prometheus-tools.ts';
 import { runCommand, which } from './run-command.ts';
-import { TOOLCHAIN } from './toolchain-versions.ts';
+import { kafkaRelease, TOOLCHAIN } from './toolchain-versions.ts';
 
 export type ToolName = 'postgres' | 'kafka' | 'toxiproxy' | 'k6' | 'chromium' | 'prometheus';
 
@@ -81,16 +81,16 @@ async function postgresStatus(env: NodeJS.ProcessEnv): Promise<ToolStatus> {
 
 async function kafkaStatus(env: NodeJS.ProcessEnv): Promise<ToolStatus> {
   const libs = cachePaths(env).kafkaLibs;
-  const expectedVersion = TOOLCHAIN.kafka.version;
+  const expectedVersion = kafkaRelease(env).version;
   const java = await findJava(env);
-  if (!isKafkaInstalled(libs))
+  if (!isKafkaInstalled(libs, env))
     return { name: 'kafka', found: false, version: null, path: null, expectedVersion, fix: SETUP_FIX };
   if (!java || java.major < 17) {
     return {
       name: 'kafka',
       found: false,
       version: expectedVersion,
-      path: join(libs, kafkaJarName()),
+      path: join(libs, kafkaJarName(env)),
       expectedVersion,
       fix: `Kafka needs Java 17+ (${java ? `found Java ${java.major} at ${java.path}` : 'no java on PATH or JAVA_HOME'}): install a JDK 17+, e.g. \`apt-get install openjdk-17-jre-headless\``,
     };
