@@ -45,11 +45,16 @@ export function stringProducer(
   clientId: string,
   options: ClientTuning & { readonly idempotent?: boolean } = {},
 ): StringProducer {
+  const idempotent = options.idempotent ?? false;
   return new Producer({
     ...base(brokers, clientId, options),
+    // Device fleets send one message a request, many at once: the client's default of 5 requests
+    // in flight a connection would queue them behind a slow link (kafkajs had no cap). Idempotence
+    // needs ≤ 5 to keep its ordering guarantee, so that producer keeps the default.
+    maxInflights: idempotent ? 5 : 64,
     serializers: stringSerializers,
     partitioner: compatibilityPartitioner,
-    idempotent: options.idempotent ?? false,
+    idempotent,
     acks: -1,
   });
 }
