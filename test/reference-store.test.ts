@@ -2,6 +2,9 @@
 // Kafka from the local stack: contention, idempotency, webhooks, offline sync,
 // refunds, scans, the outbox, bad input, reads and the standby region.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoreFinalState } from '../src/reference-store/final-state.ts';
@@ -9,7 +12,9 @@ import { readFinalState } from '../src/reference-store/final-state-query.ts';
 import { StoreClient } from '../src/reference-store/store-client.ts';
 import { postgresUrl, storeConfig } from '../src/reference-store/store-config.ts';
 import { type StartedStore, startStore } from '../src/reference-store/store-server.ts';
+import { PortAllocator } from '../src/stack/free-port.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
+import { peakdrill } from './support/cli.ts';
 import { consumeFromStart, produce } from './support/kafka-test-clients.ts';
 import { startStoreOn, startTestStack } from './support/stack-fixture.ts';
 import { until } from './support/until.ts';
@@ -106,6 +111,75 @@ describe('reference store (correct) on the local stack', () => {
       return { partition: m.partition, ledgerId: e.ledgerId, sku: e.sku, key: m.key };
     });
   }
+
+  it('record http: traffic through the recording proxy becomes a masked recording that inspect reads', async () => {
+    await api.seed([{ sku: 'REC-1', priceCents: 1_250, stock: { [STORE]: 3 } }]);
+    const dir = mkdtempSync(join(tmpdir(), 'peakdrill-record-http-'));
+    const file = join(dir, 'http.ndjson');
+    const port = await new PortAllocator().free();
+    const maskKey = { PEAKDRILL_MASK_KEY: 'record-http-test-key-0123456789' };
+    try {
+      const recording = peakdrill(
+        [
+          ...['record', 'http', '--upstream', store.url, '--listen', `127.0.0.1:${port}`],
+          ...['--for', '5s', '--out', file, '--json'],
+        ],
+        maskKey,
+      );
+      const proxy = `http://127.0.0.1:${port}`;
+      await until(
+        async () => ((await fetch(`${proxy}/live`).catch(() => undefined))?.ok ? true : undefined),
+        10_000,
+        'the recording proxy',
+      );
+      const via = new StoreClient(proxy);
+      const sold = await via.checkout(sale('REC-1', 2, 1_250), 'rec-key-1');
+      expect(sold.status).toBe(201);
+      expect((await via.checkout(sale('REC-1', 2, 1_250), 'rec-key-2')).status).toBe(409); // 1 left: refused, still demand
+      const orderId = (sold.body as { orderId: string }).orderId;
+      expect(
+        (await via.returnOrder(orderId, { store: STORE, lines: [{ sku: 'REC-1', qty: 1 }] }, 'rec-ret-1'))
+          .status,
+      ).toBe(201);
+      const secret = await fetch(`${proxy}/stock/REC-1`, {
+        headers: { authorization: 'Bearer secret-token-123', 'x-customer-email': 'ann.buyer@example.com' },
+      });
+      expect(secret.status).toBe(200); // answered unchanged through the proxy
+      const done = await recording.done;
+      expect(done.code, done.stderr).toBe(0);
+      const counts = JSON.parse(done.stdout) as Record<string, number>;
+      expect(counts).toMatchObject({ decoded: 3, missed: 0 });
+      expect(counts.recorded).toBe(counts.seen);
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const [header, ...events] = lines;
+      expect(header).toMatchObject({ source: 'http-capture', capture: { counts: { decoded: 3 } } });
+      expect(events.map((e) => [e.kind, e.idempotencyKey])).toEqual([
+        ['order', 'rec-key-1'],
+        ['order', 'rec-key-2'],
+        ['return', 'rec-ret-1'],
+      ]);
+      expect(events[0].lines).toEqual([{ sku: 'REC-1', qty: 2, unitPriceCents: 1_250 }]);
+      expect(events[2].orderRef).toBe(events[0].id);
+      const inspected = await peakdrill(['inspect', file, '--json']).done;
+      expect(inspected.code, inspected.stderr).toBe(0);
+      const raw = readFileSync(`${file}.undecoded.ndjson`, 'utf8');
+      expect(raw).toContain('/stock/REC-1');
+      expect(raw).not.toContain('secret-token-123');
+      expect(raw).not.toContain('ann.buyer@example.com');
+      // Nothing answers there: refused before it listens, naming the upstream.
+      const dead = await peakdrill(
+        ['record', 'http', '--upstream', 'http://127.0.0.1:1', '--out', file],
+        maskKey,
+      ).done;
+      expect(dead.code).toBe(2);
+      expect(dead.stderr).toContain('--upstream http://127.0.0.1:1 does not answer');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('reports region, role and readiness on /health', async () => {
     const health = await api.health();

@@ -44,6 +44,33 @@ export interface CodecChannel {
 export interface TargetCodec {
   readonly ops: ReadonlySet<CodecOp>;
   channel(urls: string | readonly string[], options?: { readonly connections?: number }): CodecChannel;
+  /**
+   * The other direction, for `record http`: a fresh decoder of captured exchanges into
+   * recording events (it may remember earlier exchanges, e.g. order ids → order events).
+   * A target without one is recorded raw only.
+   */
+  exchangeDecoder?(): ExchangeDecoder;
+}
+
+/** One request and its answer, as the HTTP recorder saw them (bodies as UTF-8 text, unmasked). */
+export interface HttpExchange {
+  readonly method: string;
+  /** Path and query, as sent. */
+  readonly path: string;
+  readonly requestHeaders: Readonly<Record<string, string>>;
+  readonly requestBody: string;
+  readonly status: number;
+  readonly responseBody: string;
+}
+
+/** An event without its envelope (`t`, `id`: the recorder's), or why the exchange is none. */
+export type DecodedExchange =
+  | { readonly event: Record<string, unknown> & { readonly kind: string } }
+  | { readonly undecodable: string };
+
+export interface ExchangeDecoder {
+  /** `eventId` is the id the recorder gives the event, so later exchanges can refer to it. */
+  decode(exchange: HttpExchange, eventId: string): DecodedExchange;
 }
 
 /** The result of an op the codec cannot carry: nothing was sent. */

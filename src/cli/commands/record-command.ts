@@ -3,15 +3,21 @@
 // registry (one module each under recorders/); `kafka` reads topics without a
 // consumer group. A signal ends the capture and still writes what was read.
 import { resolve } from 'node:path';
+import { HttpRecorder } from '../../../recorders/http/http-recorder.ts';
 import { recordKafka } from '../../../recorders/kafka/kafka-recorder.ts';
 import { Masker } from '../../../recorders/masking/masker.ts';
+import { parseMetricsAddress } from '../../metrics/metrics-server.ts';
 import { parseDurationMs } from '../../model/duration.ts';
 import { PeakdrillError } from '../../model/errors.ts';
+import { resolveTarget } from '../../targets/target-registry.ts';
 import { type CommandContext, EXIT_OK, type PeakdrillCommand, printJson } from '../command.ts';
 import { checkOutputFile } from '../output-file.ts';
 
 interface RecordArgs {
-  source: 'kafka';
+  source: 'kafka' | 'http';
+  upstream?: string;
+  listen: string;
+  target: string;
   brokers?: string;
   topics: string;
   from?: string;
@@ -45,13 +51,28 @@ function list(text: string, flag: string): string[] {
 
 export const recordCommand: PeakdrillCommand<RecordArgs> = {
   command: 'record <source>',
-  describe: 'Capture real traffic (Kafka topics) as a masked recording to replay',
+  describe:
+    'Capture real traffic (an HTTP API through a proxy, Kafka topics) as a masked recording to replay',
   builder: (y) =>
     y
       .positional('source', {
         type: 'string',
-        choices: ['kafka'] as const,
+        choices: ['kafka', 'http'] as const,
         describe: 'where the traffic flows',
+      })
+      .option('upstream', {
+        type: 'string',
+        describe: 'http: the API to forward to, e.g. http://127.0.0.1:8080',
+      })
+      .option('listen', {
+        type: 'string',
+        default: '127.0.0.1:8089',
+        describe: 'http: where the recording proxy listens (loopback unless told otherwise)',
+      })
+      .option('target', {
+        type: 'string',
+        default: 'reference-store',
+        describe: 'http: whose API it is: its codec decodes exchanges into business events',
       })
       .option('brokers', { type: 'string', describe: 'kafka: bootstrap brokers, host:port[,host:port]' })
       .option('topics', {
@@ -68,6 +89,7 @@ export const recordCommand: PeakdrillCommand<RecordArgs> = {
       .option('out', { type: 'string', demandOption: true, describe: 'recording file (.gz compresses)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' }) as never,
   async run(args, ctx: CommandContext) {
+    if (args.source === 'http') return recordHttp(args, ctx);
     if (args.brokers === undefined) {
       throw new PeakdrillError('PEAKDRILL_ERR_USAGE', 'record kafka needs --brokers', {
         hint: 'e.g. --brokers 127.0.0.1:9092',
@@ -117,3 +139,78 @@ export const recordCommand: PeakdrillCommand<RecordArgs> = {
     }
   },
 };
+
+/** Runs until --for is over or a signal, then writes what it recorded. */
+async function recordHttp(args: RecordArgs, ctx: CommandContext): Promise<number> {
+  if (args.upstream === undefined) {
+    throw new PeakdrillError('PEAKDRILL_ERR_USAGE', 'record http needs --upstream', {
+      hint: 'the base URL of the API to record, e.g. --upstream http://127.0.0.1:8080',
+    });
+  }
+  const upstream = await reachableUpstream(args.upstream);
+  const out = resolve(ctx.cwd, args.out);
+  checkOutputFile(out, '--out');
+  const masker = Masker.fromEnv(ctx.env);
+  const { host, port } = parseMetricsAddress(args.listen);
+  const target = await resolveTarget(args.target, ctx.cwd);
+  const recorder = await HttpRecorder.start({
+    upstream,
+    host,
+    port,
+    masker,
+    decoder: target.exchangeDecoder?.(),
+  });
+  ctx.stderr.write(
+    `record: forwarding ${recorder.url} → ${upstream}; send your traffic there. ` +
+      `${args.for ? `Stops after ${args.for}` : 'Ctrl-C stops'} and writes ${out}\n`,
+  );
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const forMs = args.for === undefined ? undefined : parseDurationMs(args.for);
+    await new Promise<void>((done) => {
+      const timer = forMs === undefined ? undefined : setTimeout(done, forMs);
+      abort.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+    const result = await recorder.finish(out);
+    const c = recorder.counts;
+    if (args.json) printJson(ctx, { out, ...c, undecoded: result.undecodedPath ?? null });
+    else {
+      ctx.stdout.write(
+        `recorded ${c.recorded} of ${c.seen} exchanges to ${out}: ${c.decoded} as events, ${c.raw} kept raw` +
+          `${result.undecodedPath ? ` (${result.undecodedPath})` : ''}, ${c.missed} missed\n`,
+      );
+    }
+    return EXIT_OK;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The upstream as a URL origin, refused before listening when nothing answers there. */
+async function reachableUpstream(text: string): Promise<string> {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `--upstream "${text}" is not a URL`, {
+      hint: 'e.g. --upstream http://127.0.0.1:8080',
+    });
+  }
+  try {
+    await fetch(url.origin, { method: 'HEAD', signal: AbortSignal.timeout(3_000) });
+  } catch (error) {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_USAGE',
+      `--upstream ${url.origin} does not answer (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message})`,
+      { hint: 'start the system first, or check the host and port' },
+    );
+  }
+  return url.origin;
+}

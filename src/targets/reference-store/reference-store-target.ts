@@ -38,6 +38,7 @@ export const referenceStoreTarget: TargetModule = {
   name: 'reference-store',
   description: 'the reference store that ships with peakdrill (two regions, seeded defects)',
   abilities: ABILITIES,
+  exchangeDecoder: () => new ReferenceStoreCodec().exchangeDecoder(),
   businessRejections: REFERENCE_STORE_REJECTIONS,
   publishesEvents: true,
   singleWriter: true,
