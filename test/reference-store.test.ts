@@ -181,6 +181,65 @@ describe('reference store (correct) on the local stack', () => {
     }
   });
 
+  it('record postgres: orders and returns committed while it streams become events, and it leaves no slot behind', async () => {
+    await api.seed([{ sku: 'PGREC-1', priceCents: 900, stock: { [STORE]: 10 } }]);
+    const dir = mkdtempSync(join(tmpdir(), 'peakdrill-record-pg-'));
+    const file = join(dir, 'pg.ndjson');
+    const db = stack.postgres('postgres-a', 'direct');
+    const url = `postgres://${db.user}@${db.host}:${db.port}/${db.database}`;
+    const env = { PEAKDRILL_MASK_KEY: 'record-pg-test-key-0123456789', PGPASSWORD: String(db.password) };
+    try {
+      const recording = peakdrill(
+        ['record', 'postgres', '--url', url, '--for', '4s', '--out', file, '--json'],
+        env,
+      );
+      await until(
+        async () => (recording.output().includes('record: capturing') ? true : undefined),
+        10_000,
+        'the capture to start',
+      );
+      const sold = await api.checkout(sale('PGREC-1', 3, 900), 'pg-key-1');
+      expect(sold.status).toBe(201);
+      const orderId = (sold.body as { orderId: string }).orderId;
+      expect(
+        (await api.returnOrder(orderId, { store: STORE, lines: [{ sku: 'PGREC-1', qty: 1 }] }, 'pg-ret-1'))
+          .status,
+      ).toBe(201);
+      const done = await recording.done;
+      expect(done.code, done.stderr).toBe(0);
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const [header, ...events] = lines;
+      expect(header).toMatchObject({ source: 'postgres-capture' });
+      expect(events.map((e) => [e.kind, e.idempotencyKey])).toEqual([
+        ['order', 'pg-key-1'],
+        ['return', 'pg-ret-1'],
+      ]);
+      expect(events[0].lines).toEqual([{ sku: 'PGREC-1', qty: 3, unitPriceCents: 900 }]);
+      expect(events[1]).toMatchObject({
+        orderRef: events[0].id,
+        refunds: [{ type: 'card', amountCents: 900 }],
+      });
+      expect((await peakdrill(['inspect', file]).done).code).toBe(0);
+      const left = await withPg(db, (c) =>
+        c.query(
+          "SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'peakdrill_rec_%')::int AS slots, (SELECT count(*) FROM pg_publication WHERE pubname LIKE 'peakdrill_rec_%')::int AS pubs",
+        ),
+      );
+      expect(left.rows[0]).toEqual({ slots: 0, pubs: 0 });
+      const withPassword = await peakdrill(
+        ['record', 'postgres', '--url', `postgres://${db.user}:pw@${db.host}:${db.port}/x`, '--out', file],
+        env,
+      ).done;
+      expect(withPassword.code).toBe(2);
+      expect(withPassword.stderr).toContain('--url carries a password');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports region, role and readiness on /health', async () => {
     const health = await api.health();
     expect(health.status).toBe(200);
@@ -693,3 +752,13 @@ describe('reference store (correct) on the local stack', () => {
     expect([...copies].filter(([, n]) => n > 1)).toEqual([]);
   });
 });
+
+async function withPg<T>(config: pg.ClientConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(config);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -65,7 +65,8 @@ export async function withClient<T>(
 const BASE_SETTINGS = {
   max_connections: '300',
   shared_buffers: "'128MB'",
-  wal_level: 'replica',
+  // Logical, not just replica: `record postgres` (and a migration's CDC) decode the WAL.
+  wal_level: 'logical',
   max_wal_senders: '10',
   max_replication_slots: '10',
   wal_keep_size: "'256MB'",

@@ -85,3 +85,20 @@ export function unsupportedOp(op: CodecOp, target: string): CodecResult {
     serverError: false,
   };
 }
+
+/** One committed transaction's inserted rows, as `record postgres` read them from the WAL. */
+export interface CommittedRows {
+  /** Commit time, epoch milliseconds. */
+  readonly commitMs: number;
+  readonly inserts: readonly { readonly table: string; readonly row: Readonly<Record<string, unknown>> }[];
+}
+
+/** The target's tables back into recording events (without `t`; `id` is the decoder's). */
+export interface RowDecoder {
+  /** The tables to capture (they need a primary key, as publications of inserts do). */
+  readonly tables: readonly string[];
+  decode(tx: CommittedRows): {
+    readonly events: (Record<string, unknown> & { kind: string; id: string })[];
+    readonly undecodable: number;
+  };
+}

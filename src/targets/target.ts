@@ -12,7 +12,7 @@ import type { ProbeSpec } from '../probes/probe-runner.ts';
 import type { EventCapture } from '../run/event-capture-phase.ts';
 import type { SeedSku } from '../run/run-catalog.ts';
 import type { StackState } from '../stack/stack-state.ts';
-import type { ExchangeDecoder, TargetCodec } from './target-codec.ts';
+import type { ExchangeDecoder, RowDecoder, TargetCodec } from './target-codec.ts';
 
 export { ABILITIES, type Ability } from '../model/abilities.ts';
 
@@ -91,6 +91,8 @@ export interface TargetModule {
   declaration(): TargetDeclaration;
   /** For `record http`: its codec's decoder of captured exchanges (absent: recorded raw only). */
   exchangeDecoder?(): ExchangeDecoder;
+  /** For `record postgres`: which tables hold its business events and how to read them back. */
+  rowDecoder?(): RowDecoder;
   startLocal(options: LocalStartOptions): Promise<StartedTarget>;
   /** Uses a stack that is already up (`--stack existing`). */
   attach(state: StackState, options: { readonly log: (line: string) => void }): Promise<StartedTarget>;

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { HttpRecorder } from '../../../recorders/http/http-recorder.ts';
 import { recordKafka } from '../../../recorders/kafka/kafka-recorder.ts';
 import { Masker } from '../../../recorders/masking/masker.ts';
+import { recordPostgres } from '../../../recorders/postgres/postgres-recorder.ts';
 import { parseMetricsAddress } from '../../metrics/metrics-server.ts';
 import { parseDurationMs } from '../../model/duration.ts';
 import { PeakdrillError } from '../../model/errors.ts';
@@ -14,7 +15,9 @@ import { type CommandContext, EXIT_OK, type PeakdrillCommand, printJson } from '
 import { checkOutputFile } from '../output-file.ts';
 
 interface RecordArgs {
-  source: 'kafka' | 'http';
+  source: 'kafka' | 'http' | 'postgres';
+  url?: string;
+  tables?: string;
   upstream?: string;
   listen: string;
   target: string;
@@ -57,7 +60,7 @@ export const recordCommand: PeakdrillCommand<RecordArgs> = {
     y
       .positional('source', {
         type: 'string',
-        choices: ['kafka', 'http'] as const,
+        choices: ['kafka', 'http', 'postgres'] as const,
         describe: 'where the traffic flows',
       })
       .option('upstream', {
@@ -73,6 +76,14 @@ export const recordCommand: PeakdrillCommand<RecordArgs> = {
         type: 'string',
         default: 'reference-store',
         describe: 'http: whose API it is: its codec decodes exchanges into business events',
+      })
+      .option('url', {
+        type: 'string',
+        describe: 'postgres: the database, postgres://user@host:port/db (password from PGPASSWORD)',
+      })
+      .option('tables', {
+        type: 'string',
+        describe: "postgres: tables to capture, comma-separated (default: the target's business tables)",
       })
       .option('brokers', { type: 'string', describe: 'kafka: bootstrap brokers, host:port[,host:port]' })
       .option('topics', {
@@ -90,6 +101,7 @@ export const recordCommand: PeakdrillCommand<RecordArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' }) as never,
   async run(args, ctx: CommandContext) {
     if (args.source === 'http') return recordHttp(args, ctx);
+    if (args.source === 'postgres') return recordPostgresCommand(args, ctx);
     if (args.brokers === undefined) {
       throw new PeakdrillError('PEAKDRILL_ERR_USAGE', 'record kafka needs --brokers', {
         hint: 'e.g. --brokers 127.0.0.1:9092',
@@ -213,4 +225,88 @@ async function reachableUpstream(text: string): Promise<string> {
     );
   }
   return url.origin;
+}
+
+/** `record postgres`: logical decoding of the target's tables for --for, or until a signal. */
+async function recordPostgresCommand(args: RecordArgs, ctx: CommandContext): Promise<number> {
+  if (args.url === undefined) {
+    throw new PeakdrillError('PEAKDRILL_ERR_USAGE', 'record postgres needs --url', {
+      hint: 'e.g. --url postgres://peakdrill@127.0.0.1:5432/peakdrill with PGPASSWORD in the environment',
+    });
+  }
+  let url: URL;
+  try {
+    url = new URL(args.url);
+  } catch {
+    throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `--url "${args.url}" is not a postgres:// URL`);
+  }
+  if (url.password !== '') {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_USAGE',
+      '--url carries a password; peakdrill takes secrets from the environment only',
+      {
+        hint: 'drop it from the URL and export PGPASSWORD',
+      },
+    );
+  }
+  const out = resolve(ctx.cwd, args.out);
+  checkOutputFile(out, '--out');
+  const masker = Masker.fromEnv(ctx.env);
+  const target = await resolveTarget(args.target, ctx.cwd);
+  const decoder = target.rowDecoder?.();
+  if (decoder === undefined) {
+    throw new PeakdrillError('PEAKDRILL_ERR_USAGE', `target ${target.name} says nothing about its tables`, {
+      hint: 'record postgres needs a target with a row decoder (reference-store has one)',
+    });
+  }
+  const wanted = args.tables === undefined ? undefined : list(args.tables, '--tables');
+  const unknown = wanted?.filter((t) => !decoder.tables.includes(t)) ?? [];
+  if (unknown.length > 0) {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_USAGE',
+      `--tables ${unknown.join(', ')}: not tables ${target.name} keeps business events in`,
+      {
+        hint: `choose among ${decoder.tables.join(', ')}`,
+      },
+    );
+  }
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await recordPostgres({
+      connection: {
+        host: url.hostname,
+        port: Number(url.port || 5432),
+        user: decodeURIComponent(url.username || 'postgres'),
+        database: decodeURIComponent(url.pathname.slice(1) || url.username || 'postgres'),
+        ...(ctx.env.PGPASSWORD ? { password: ctx.env.PGPASSWORD } : {}),
+        connectionTimeoutMillis: 5_000,
+      },
+      decoder: wanted === undefined ? decoder : { tables: wanted, decode: (tx) => decoder.decode(tx) },
+      masker,
+      out,
+      ...(args.for === undefined ? {} : { forMs: parseDurationMs(args.for) }),
+      signal: abort.signal,
+      onReady: () =>
+        ctx.stderr.write(
+          `record: capturing ${url.host}${url.pathname}; ${args.for ? `stops after ${args.for}` : 'Ctrl-C stops'}\n`,
+        ),
+    });
+    const c = result.counts;
+    if (args.json) printJson(ctx, { out, ...c, interrupted: result.interrupted ?? null });
+    else
+      ctx.stdout.write(
+        `recorded ${c.recorded} rows to ${out}: ${c.decoded} events, ${c.raw} kept raw, ${c.missed} missed\n`,
+      );
+    if (result.interrupted) {
+      ctx.stderr.write(`record: ${result.interrupted}; the recording holds what came before\n`);
+      return 2;
+    }
+    return EXIT_OK;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
