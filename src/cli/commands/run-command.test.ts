@@ -2,15 +2,19 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { generateRecording } from '../../../recorders/synthetic-generator.ts';
+import { writeRecording } from '../../recording/recording-writer.ts';
 import { runMainForTest } from './command-test-harness.ts';
 
 // Every case below must be refused before a run starts: reaching runScenario
 // (which writes the run directory and may start a stack) is a test failure.
 const reached = vi.hoisted(() => ({ count: 0 }));
+const lastScenario = vi.hoisted(() => ({ value: undefined as unknown }));
 vi.mock('../../run/run-scenario.ts', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../run/run-scenario.ts')>()),
-  runScenario: async () => {
+  runScenario: async (options: { scenario?: unknown }) => {
     reached.count += 1;
+    lastScenario.value = options.scenario;
     throw new Error('runScenario was reached: validation let a bad run start');
   },
 }));
@@ -87,6 +91,29 @@ describe('peakdrill run refuses bad options before anything starts (issue 15 #6,
     } finally {
       rmSync(scenarioDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('peakdrill run --recording (issue 12: a capture replays like a generated recording)', () => {
+  it('refuses a recording that is not there, resolved against the working directory', async () => {
+    const stderr = await refused(['run', 'flash-sale', '--recording', 'captured.ndjson']);
+    expect(stderr).toContain(`cannot read recording ${join(root, 'captured.ndjson')}`);
+  });
+
+  it("swaps the scenario's traffic for the recording and keeps the rest", async () => {
+    const file = join(root, 'capture.ndjson');
+    const { header, events } = generateRecording({
+      profile: 'flash-sale',
+      seed: 3,
+      durationS: 5,
+      stores: 2,
+      skus: 20,
+    });
+    await writeRecording(file, { ...header, source: 'http-capture' }, events);
+    const before = reached.count;
+    const { stderr } = await runMainForTest(['run', 'flash-sale', '--recording', file], root);
+    expect(reached.count, stderr).toBe(before + 1);
+    expect(lastScenario.value).toMatchObject({ name: 'flash-sale', traffic: { recording: file } });
   });
 });
 

@@ -3,7 +3,7 @@
 // 2 for a harness error or an aborted run. SIGINT/SIGTERM abort the run (faults
 // healed, history ended, stack stopped); a second signal stops at once after
 // healing what the journal holds.
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { Nemesis } from '../../faults/nemesis.ts';
 import { describeRemoteWrite } from '../../metrics/remote-write.ts';
 import { loadScenario } from '../../model/scenario-loader.ts';
@@ -44,6 +44,7 @@ interface RunArgs {
   metricsLinger?: string;
   metricsAllowRemote?: boolean;
   metricsRemoteWrite?: string;
+  recording?: string;
 }
 
 export const runCommand: PeakdrillCommand<RunArgs> = {
@@ -114,6 +115,11 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
         default: false,
         describe: 'let --metrics listen on an interface other than loopback',
       })
+      .option('recording', {
+        type: 'string',
+        describe:
+          "replay this recording (generated, or captured with `peakdrill record`) instead of the scenario's traffic",
+      })
       .option('metrics-remote-write', {
         type: 'string',
         describe:
@@ -128,7 +134,12 @@ export const runCommand: PeakdrillCommand<RunArgs> = {
       })
       .middleware(seedFromText) as never,
   async run(args, ctx) {
-    const { scenario } = await loadScenario(args.scenario, ctx.cwd);
+    const loaded = await loadScenario(args.scenario, ctx.cwd);
+    // --recording keeps the scenario's fleets, faults and assertions and swaps its traffic.
+    const scenario =
+      args.recording === undefined
+        ? loaded.scenario
+        : { ...loaded.scenario, traffic: { recording: resolve(ctx.cwd, args.recording) } };
     // Thresholds that cannot be evaluated, and every option, fail here, before any stack starts.
     validateAssertions(scenario.assertions);
     const { stackDir, outDir, shard, target } = await preflightRun(args, scenario, ctx);
