@@ -40,9 +40,15 @@ export async function openMetricsEndpoint(
     pushTo === undefined
       ? undefined
       : remoteWriteTarget(pushTo, scenario.metrics?.remoteWrite?.every ?? 5_000, io.env);
-  const address = parseMetricsAddress(args.metrics || scenario.metrics?.listen || '127.0.0.1:9464', {
-    allowRemote: args.metricsAllowRemote === true,
-  });
+  // Only pushing (no --metrics, no scenario block): the endpoint still serves, on a free port,
+  // so a busy 9464 never stops a run that nobody scrapes.
+  const pushOnly = args.metrics === undefined && scenario.metrics === undefined;
+  const address = parseMetricsAddress(
+    args.metrics || scenario.metrics?.listen || (pushOnly ? '127.0.0.1:0' : '127.0.0.1:9464'),
+    {
+      allowRemote: args.metricsAllowRemote === true,
+    },
+  );
   const lingerMs =
     args.metricsLinger !== undefined
       ? parseDurationMs(args.metricsLinger)

@@ -1,9 +1,9 @@
 // The one place that builds Kafka clients. peakdrill speaks to Kafka through
 // @platformatic/kafka: pure JavaScript (no librdkafka to download or compile,
-// which a registry-only machine cannot), maintained, and it uses the current
-// protocol versions Kafka 4 kept after KIP-896 removed the old ones kafkajs
-// (unmaintained since 2023) still sends. Every topic in the stack carries
-// UTF-8 keys and JSON text values, so every client here speaks strings.
+// which a registry-only machine cannot), maintained, and built on the protocol
+// versions Kafka 4 kept after KIP-896 (kafkajs has had no release since 2023).
+// Every topic in the stack carries UTF-8 keys and JSON text values, so every
+// client here speaks strings.
 import {
   Admin,
   Consumer,
