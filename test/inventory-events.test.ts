@@ -41,7 +41,7 @@ describe('capturing a topic without a consumer group', () => {
   });
 
   it('records what is produced after it starts, in offset order, and joins no group', async () => {
-    const producer = stringProducer(stack.kafkaBrokers, 'capture-test');
+    const producer = stringProducer(stack.kafkaBrokers, 'capture-test', { idempotent: true });
     const admin = kafkaAdmin(stack.kafkaBrokers, 'capture-test-admin');
     const dir = mkdtempSync(join(tmpdir(), 'peakdrill-capture-'));
     try {
@@ -77,7 +77,7 @@ describe('capturing a topic without a consumer group', () => {
     }
   });
   it('record kafka: a past window of scans becomes a masked recording that inspect reads, joining no group', async () => {
-    const producer = stringProducer(stack.kafkaBrokers, 'record-test');
+    const producer = stringProducer(stack.kafkaBrokers, 'record-test', { idempotent: true });
     const admin = kafkaAdmin(stack.kafkaBrokers, 'record-test-admin');
     const dir = mkdtempSync(join(tmpdir(), 'peakdrill-record-'));
     const email = 'ann.buyer@example.com';

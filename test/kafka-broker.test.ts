@@ -38,7 +38,7 @@ describe(`Kafka ${kafkaRelease().version} (KRaft) through the kafka proxy`, () =
     await createTopics(stack.kafkaBrokers, ['orders-test'], 4);
     const keys = 50;
     const total = 10_000;
-    const producer = stringProducer(stack.kafkaBrokers, 'kafka-test');
+    const producer = stringProducer(stack.kafkaBrokers, 'kafka-test', { idempotent: true });
     try {
       for (let batch = 0; batch < total / 1_000; batch++) {
         const messages = Array.from({ length: 1_000 }, (_, i) => {

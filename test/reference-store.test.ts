@@ -14,6 +14,7 @@ import { postgresUrl, storeConfig } from '../src/reference-store/store-config.ts
 import { type StartedStore, startStore } from '../src/reference-store/store-server.ts';
 import { PortAllocator } from '../src/stack/free-port.ts';
 import type { StartedLocalStack } from '../src/stack/local-stack.ts';
+import { withClient } from '../src/stack/postgres-service.ts';
 import { peakdrill } from './support/cli.ts';
 import { consumeFromStart, produce } from './support/kafka-test-clients.ts';
 import { startStoreOn, startTestStack } from './support/stack-fixture.ts';
@@ -223,7 +224,7 @@ describe('reference store (correct) on the local stack', () => {
         refunds: [{ type: 'card', amountCents: 900 }],
       });
       expect((await peakdrill(['inspect', file]).done).code).toBe(0);
-      const left = await withPg(db, (c) =>
+      const left = await withClient(db, (c) =>
         c.query(
           "SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'peakdrill_rec_%')::int AS slots, (SELECT count(*) FROM pg_publication WHERE pubname LIKE 'peakdrill_rec_%')::int AS pubs",
         ),
@@ -752,13 +753,3 @@ describe('reference store (correct) on the local stack', () => {
     expect([...copies].filter(([, n]) => n > 1)).toEqual([]);
   });
 });
-
-async function withPg<T>(config: pg.ClientConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(config);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}

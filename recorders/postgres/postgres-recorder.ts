@@ -7,11 +7,12 @@
 // commit time; rows it cannot read are counted as kept raw (their values are
 // personal data the masker would have to guess at, so they are not written).
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import { PeakdrillError } from '../../src/model/errors.ts';
 import type { RecordingEvent, RecordingHeader } from '../../src/model/recording-schema.ts';
 import { writeRecording } from '../../src/recording/recording-writer.ts';
+import { withClient } from '../../src/stack/postgres-service.ts';
 import type { CommittedRows, RowDecoder } from '../../src/targets/target-codec.ts';
 import type { CaptureCounts } from '../kafka/kafka-recorder.ts';
 import type { Masker } from '../masking/masker.ts';
@@ -32,16 +33,6 @@ interface PgMessage {
   readonly commitTime?: bigint;
   readonly relation?: { readonly name: string };
   readonly new?: Record<string, unknown>;
-}
-
-async function withClient<T>(config: pg.ClientConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(config);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
 }
 
 /** Refuses what would make the capture fail later: wal_level, missing tables or keys. */

@@ -39,6 +39,11 @@ function base(brokers: readonly string[], clientId: string, tuning: ClientTuning
 /**
  * A producer placing keys exactly as Java clients and kafkajs's default partitioner
  * do (murmur2 & 0x7fffffff), so a SKU stays in the partition any other client expects.
+ * Use `idempotent` for a send that spans partitions: when one partition of a request
+ * answers with stale metadata, the client sends the whole request again, and only an
+ * idempotent producer's copies of the other partitions' batches are dropped by the broker
+ * (seen on a fresh Kafka 4.4 topic: a batch appended twice). One message a send, as the
+ * fleets publish, is not exposed to it.
  */
 export function stringProducer(
   brokers: readonly string[],

@@ -13,7 +13,7 @@ export async function produce(
   topic: string,
   messages: readonly KeyedText[],
 ): Promise<void> {
-  const producer = stringProducer(brokers, clientId);
+  const producer = stringProducer(brokers, clientId, { idempotent: true });
   try {
     await producer.send({ messages: messages.map((m) => ({ topic, ...m })) });
   } finally {

@@ -107,6 +107,8 @@ export const recordCommand: PeakdrillCommand<RecordArgs> = {
         hint: 'e.g. --brokers 127.0.0.1:9092',
       });
     }
+    const brokers = list(args.brokers, '--brokers');
+    const topics = list(args.topics, '--topics');
     const out = resolve(ctx.cwd, args.out);
     checkOutputFile(out, '--out');
     const masker = Masker.fromEnv(ctx.env);
@@ -120,20 +122,16 @@ export const recordCommand: PeakdrillCommand<RecordArgs> = {
     if (to === undefined && forMs === undefined && from === undefined) {
       ctx.stderr.write('record: a live capture until Ctrl-C (give --for or --to to stop by itself)\n');
     }
-    const abort = new AbortController();
-    const onSignal = () => abort.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
+    return untilSignal(async (signal) => {
       const result = await recordKafka({
-        brokers: list(args.brokers, '--brokers'),
-        topics: list(args.topics, '--topics'),
+        brokers,
+        topics,
         ...(from ? { from } : {}),
         ...(to ? { to } : {}),
         ...(forMs !== undefined ? { forMs } : {}),
         out,
         masker,
-        signal: abort.signal,
+        signal: signal,
       });
       const summary = { out, ...result.counts, undecoded: result.undecodedPath ?? null };
       if (args.json) printJson(ctx, summary);
@@ -145,10 +143,7 @@ export const recordCommand: PeakdrillCommand<RecordArgs> = {
         );
       }
       return EXIT_OK;
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    });
   },
 };
 
@@ -176,15 +171,11 @@ async function recordHttp(args: RecordArgs, ctx: CommandContext): Promise<number
     `record: forwarding ${recorder.url} → ${upstream}; send your traffic there. ` +
       `${args.for ? `Stops after ${args.for}` : 'Ctrl-C stops'} and writes ${out}\n`,
   );
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  return untilSignal(async (signal) => {
     const forMs = args.for === undefined ? undefined : parseDurationMs(args.for);
     await new Promise<void>((done) => {
       const timer = forMs === undefined ? undefined : setTimeout(done, forMs);
-      abort.signal.addEventListener('abort', () => {
+      signal.addEventListener('abort', () => {
         clearTimeout(timer);
         done();
       });
@@ -199,10 +190,7 @@ async function recordHttp(args: RecordArgs, ctx: CommandContext): Promise<number
       );
     }
     return EXIT_OK;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
 /** The upstream as a URL origin, refused before listening when nothing answers there. */
@@ -270,11 +258,7 @@ async function recordPostgresCommand(args: RecordArgs, ctx: CommandContext): Pro
       },
     );
   }
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  return untilSignal(async (signal) => {
     const result = await recordPostgres({
       connection: {
         host: url.hostname,
@@ -288,7 +272,7 @@ async function recordPostgresCommand(args: RecordArgs, ctx: CommandContext): Pro
       masker,
       out,
       ...(args.for === undefined ? {} : { forMs: parseDurationMs(args.for) }),
-      signal: abort.signal,
+      signal: signal,
       onReady: () =>
         ctx.stderr.write(
           `record: capturing ${url.host}${url.pathname}; ${args.for ? `stops after ${args.for}` : 'Ctrl-C stops'}\n`,
@@ -305,6 +289,17 @@ async function recordPostgresCommand(args: RecordArgs, ctx: CommandContext): Pro
       return 2;
     }
     return EXIT_OK;
+  });
+}
+
+/** Runs `fn` with a signal that SIGINT or SIGTERM aborts: a capture ends and still writes what it read. */
+async function untilSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await fn(abort.signal);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
