@@ -5,13 +5,11 @@
 // finish() decodes the copies in arrival order through the target's exchange
 // decoder into recording events; what does not decode is kept masked beside the
 // recording. Nothing unmasked is ever written.
-import { createWriteStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import type { RecordingEvent, RecordingHeader } from '../../src/model/recording-schema.ts';
-import { writeRecording } from '../../src/recording/recording-writer.ts';
 import type { ExchangeDecoder, HttpExchange } from '../../src/targets/target-codec.ts';
-import type { CaptureCounts } from '../kafka/kafka-recorder.ts';
+import { emptyCounts, writeCaptureOutput } from '../capture-output.ts';
 import type { Masker } from '../masking/masker.ts';
 
 export interface HttpRecorderOptions {
@@ -30,6 +28,9 @@ interface Held extends HttpExchange {
   readonly atMs: number;
   readonly truncated: boolean;
 }
+
+/** How long finish() waits for exchanges still under way. */
+const FINISH_GRACE_MS = 10_000;
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection, not to the exchange.
 const HOP_BY_HOP = new Set([
@@ -57,7 +58,7 @@ function flat(headers: Record<string, string | string[] | undefined>): Record<st
 }
 
 export class HttpRecorder {
-  readonly counts: CaptureCounts = { seen: 0, recorded: 0, decoded: 0, raw: 0, missed: 0 };
+  readonly counts = emptyCounts();
   private readonly options: HttpRecorderOptions;
   private readonly upstream: Pool;
   private readonly server: Server;
@@ -146,15 +147,19 @@ export class HttpRecorder {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
     });
+    // A stuck upstream must not hold the recording: after the grace, what is still under way is missed.
+    const graceUntil = Date.now() + FINISH_GRACE_MS;
+    while (this.inFlight > 0 && Date.now() < graceUntil) await new Promise((r) => setTimeout(r, 20));
+    // Destroying the pool fails what is left at once; each is counted missed as it fails.
+    await this.upstream.destroy();
     while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
-    await this.upstream.close();
     return this.write(out);
   }
 
   private async write(out: string): Promise<{ header: RecordingHeader; undecodedPath: string | undefined }> {
     const { masker, decoder } = this.options;
     const events: RecordingEvent[] = [];
-    const raw: string[] = [];
+    const raw: object[] = [];
     // By when each request began: a return always starts after its checkout was answered.
     const held = [...this.held].sort((a, b) => a.atMs - b.atMs);
     for (const [i, x] of held.entries()) {
@@ -167,42 +172,27 @@ export class HttpRecorder {
         continue;
       }
       this.counts.raw++;
-      raw.push(
-        JSON.stringify({
-          t: x.atMs,
-          why:
-            decoded?.undecodable ??
-            (x.truncated ? 'a body over the copy limit' : 'no decoder for this target'),
-          method: x.method,
-          path: masker.text(x.path),
-          requestHeaders: masker.headers(x.requestHeaders),
-          requestBody: masker.text(x.requestBody),
-          status: x.status,
-          responseBody: masker.text(x.responseBody),
-        }),
-      );
+      raw.push({
+        t: x.atMs,
+        why:
+          decoded?.undecodable ?? (x.truncated ? 'a body over the copy limit' : 'no decoder for this target'),
+        method: x.method,
+        path: masker.text(x.path),
+        requestHeaders: masker.headers(x.requestHeaders),
+        requestBody: masker.text(x.requestBody),
+        status: x.status,
+        responseBody: masker.text(x.responseBody),
+      });
     }
-    const undecodedPath = raw.length > 0 ? `${out}.undecoded.ndjson` : undefined;
-    if (undecodedPath !== undefined) await writeLines(undecodedPath, raw);
-    const endMs = Math.max(Date.now(), this.startedAt + (events.at(-1)?.t ?? 0));
-    const header: RecordingHeader = {
-      type: 'header',
-      schemaVersion: 1,
+    return writeCaptureOutput({
+      out,
       source: 'http-capture',
-      startTime: new Date(this.startedAt).toISOString(),
-      endTime: new Date(endMs).toISOString(),
-      stores: new Set(events.map((e) => ('store' in e ? e.store : ''))).size,
-      skus: new Set(events.flatMap((e) => ('lines' in e ? e.lines.map((l) => l.sku) : []))).size,
-      capture: { masking: masker.policy(), counts: { ...this.counts } },
-    };
-    await writeRecording(out, header, events);
-    return { header, undecodedPath };
+      startMs: this.startedAt,
+      stoppedMs: Date.now(),
+      events,
+      undecoded: raw,
+      masker,
+      counts: this.counts,
+    });
   }
-}
-
-async function writeLines(path: string, lines: readonly string[]): Promise<void> {
-  const stream = createWriteStream(path);
-  for (const line of lines)
-    if (!stream.write(`${line}\n`)) await new Promise<void>((r) => stream.once('drain', () => r()));
-  await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }

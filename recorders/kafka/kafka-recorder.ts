@@ -6,11 +6,10 @@
 // one that does not decode is kept, masked, in a `.undecoded.ndjson` file beside
 // the recording and counted, so nothing is dropped silently. Events keep per-key
 // order: a key's events never go back in time, even when producers' clocks do.
-import { createWriteStream } from 'node:fs';
 import { PeakdrillError } from '../../src/model/errors.ts';
 import type { RecordingEvent, RecordingHeader } from '../../src/model/recording-schema.ts';
-import { writeRecording } from '../../src/recording/recording-writer.ts';
 import { KafkaPartitionReader, type ReadMessage } from '../../src/streams/kafka-partition-reader.ts';
+import { type CaptureCounts, emptyCounts, writeCaptureOutput } from '../capture-output.ts';
 import type { Masker } from '../masking/masker.ts';
 import { type Decoded, decodeMessage } from './kafka-message-decoder.ts';
 
@@ -27,18 +26,6 @@ export interface KafkaRecordOptions {
   readonly masker: Masker;
   readonly signal?: AbortSignal;
   readonly now?: () => number;
-}
-
-export interface CaptureCounts {
-  /** Messages read from the topics in the window. */
-  seen: number;
-  /** Written to the recording or the undecoded file. */
-  recorded: number;
-  decoded: number;
-  /** Kept verbatim (masked) in the undecoded file. */
-  raw: number;
-  /** Offsets in the window that could not be read (gone to retention, compacted, or the capture cut short). */
-  missed: number;
 }
 
 export interface KafkaRecordResult {
@@ -107,7 +94,7 @@ export async function recordKafka(options: KafkaRecordOptions): Promise<KafkaRec
   const startedAt = now();
   const readers = await openReaders(options, startedAt);
   const captured: Captured[] = [];
-  const counts: CaptureCounts = { seen: 0, recorded: 0, decoded: 0, raw: 0, missed: 0 };
+  const counts = emptyCounts();
   // A past --to bounds each partition by offset (`ends`); a future one stops a live capture on time.
   const liveUntil =
     options.to !== undefined && options.to.getTime() > startedAt ? options.to.getTime() : undefined;
@@ -164,13 +151,8 @@ async function writeCapture(
   const startMs =
     options.from?.getTime() ?? Math.min(startedAt, Number(captured[0]?.message.timestamp ?? startedAt));
   const events: RecordingEvent[] = [];
+  const undecoded: object[] = [];
   const lastT = new Map<string, number>();
-  const undecodedPath = captured.some((c) => 'undecodable' in c.decoded)
-    ? `${options.out}.undecoded.ndjson`
-    : undefined;
-  const undecoded = undecodedPath === undefined ? undefined : createWriteStream(undecodedPath);
-  const stores = new Set<string>();
-  const skus = new Set<string>();
   for (const { topic, message, decoded } of captured) {
     const key = `${topic}\u0000${message.key ?? ''}`;
     const t = Math.max(0, Number(message.timestamp) - startMs, lastT.get(key) ?? 0);
@@ -178,45 +160,33 @@ async function writeCapture(
     counts.recorded++;
     if ('undecodable' in decoded) {
       counts.raw++;
-      undecoded?.write(
-        `${JSON.stringify({
-          t,
-          topic,
-          partition: message.partition,
-          offset: message.offset,
-          why: decoded.undecodable,
-          key: message.key === null ? null : options.masker.text(message.key),
-          value: message.value === null ? null : options.masker.text(message.value),
-        })}\n`,
-      );
+      undecoded.push({
+        t,
+        topic,
+        partition: message.partition,
+        offset: message.offset,
+        why: decoded.undecodable,
+        key: message.key === null ? null : options.masker.text(message.key),
+        value: message.value === null ? null : options.masker.text(message.value),
+      });
       continue;
     }
     counts.decoded++;
-    const event = decoded.event;
-    if ('store' in event) stores.add(event.store);
-    skus.add(event.sku);
     events.push({
-      ...event,
+      ...decoded.event,
       t,
       id: `kafka:${topic}/${message.partition}/${message.offset}`,
     } as RecordingEvent);
   }
-  if (undecoded)
-    await new Promise<void>((resolve, reject) =>
-      undecoded.end((e?: Error | null) => (e ? reject(e) : resolve())),
-    );
-  const stoppedAt = options.to === undefined ? endedAt : Math.min(options.to.getTime(), endedAt);
-  const endMs = Math.max(stoppedAt, startMs + (events.at(-1)?.t ?? 0));
-  const header: RecordingHeader = {
-    type: 'header',
-    schemaVersion: 1,
+  const { header, undecodedPath } = await writeCaptureOutput({
+    out: options.out,
     source: 'kafka-capture',
-    startTime: new Date(startMs).toISOString(),
-    endTime: new Date(endMs).toISOString(),
-    stores: stores.size,
-    skus: skus.size,
-    capture: { masking: options.masker.policy(), counts: { ...counts } },
-  };
-  await writeRecording(options.out, header, events);
+    startMs,
+    stoppedMs: options.to === undefined ? endedAt : Math.min(options.to.getTime(), endedAt),
+    events,
+    undecoded,
+    masker: options.masker,
+    counts,
+  });
   return { header, counts, undecodedPath };
 }

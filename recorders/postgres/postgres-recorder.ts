@@ -11,10 +11,9 @@ import type pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import { PeakdrillError } from '../../src/model/errors.ts';
 import type { RecordingEvent, RecordingHeader } from '../../src/model/recording-schema.ts';
-import { writeRecording } from '../../src/recording/recording-writer.ts';
 import { withClient } from '../../src/stack/postgres-service.ts';
 import type { CommittedRows, RowDecoder } from '../../src/targets/target-codec.ts';
-import type { CaptureCounts } from '../kafka/kafka-recorder.ts';
+import { type CaptureCounts, emptyCounts, writeCaptureOutput } from '../capture-output.ts';
 import type { Masker } from '../masking/masker.ts';
 
 export interface PostgresRecordOptions {
@@ -83,7 +82,7 @@ export async function recordPostgres(options: PostgresRecordOptions): Promise<Po
     );
     await c.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [name]);
   });
-  const counts: CaptureCounts = { seen: 0, recorded: 0, decoded: 0, raw: 0, missed: 0 };
+  const counts = emptyCounts();
   const commits: CommittedRows[] = [];
   const startedAt = Date.now();
   let interrupted: string | undefined;
@@ -110,17 +109,17 @@ export async function recordPostgres(options: PostgresRecordOptions): Promise<Po
       events.push(options.masker.json({ ...e, t: Math.max(0, tx.commitMs - startedAt) }) as RecordingEvent);
     }
   }
-  const header: RecordingHeader = {
-    type: 'header',
-    schemaVersion: 1,
+  const { header } = await writeCaptureOutput({
+    out: options.out,
     source: 'postgres-capture',
-    startTime: new Date(startedAt).toISOString(),
-    endTime: new Date(Math.max(Date.now(), startedAt + (events.at(-1)?.t ?? 0))).toISOString(),
-    stores: new Set(events.map((e) => ('store' in e ? e.store : ''))).size,
-    skus: new Set(events.flatMap((e) => ('lines' in e ? e.lines.map((l) => l.sku) : []))).size,
-    capture: { masking: options.masker.policy(), counts: { ...counts } },
-  };
-  await writeRecording(options.out, header, events);
+    startMs: startedAt,
+    stoppedMs: Date.now(),
+    events,
+    // Unreadable rows are personal data the masker would have to guess at: counted, not written.
+    undecoded: [],
+    masker: options.masker,
+    counts,
+  });
   return { header, counts, ...(interrupted ? { interrupted } : {}) };
 }
 

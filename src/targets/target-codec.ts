@@ -44,12 +44,6 @@ export interface CodecChannel {
 export interface TargetCodec {
   readonly ops: ReadonlySet<CodecOp>;
   channel(urls: string | readonly string[], options?: { readonly connections?: number }): CodecChannel;
-  /**
-   * The other direction, for `record http`: a fresh decoder of captured exchanges into
-   * recording events (it may remember earlier exchanges, e.g. order ids → order events).
-   * A target without one is recorded raw only.
-   */
-  exchangeDecoder?(): ExchangeDecoder;
 }
 
 /** One request and its answer, as the HTTP recorder saw them (bodies as UTF-8 text, unmasked). */
@@ -68,6 +62,10 @@ export type DecodedExchange =
   | { readonly event: Record<string, unknown> & { readonly kind: string } }
   | { readonly undecodable: string };
 
+/**
+ * The codec's other direction, for `record http`: captured exchanges into recording events.
+ * One per capture (it may remember earlier exchanges, e.g. order ids → order events).
+ */
 export interface ExchangeDecoder {
   /** `eventId` is the id the recorder gives the event, so later exchanges can refer to it. */
   decode(exchange: HttpExchange, eventId: string): DecodedExchange;

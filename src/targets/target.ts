@@ -89,7 +89,7 @@ export interface TargetModule {
   readonly singleWriter?: boolean;
   /** Its members before it starts, for the preflight check of every fault's target. */
   declaration(): TargetDeclaration;
-  /** For `record http`: its codec's decoder of captured exchanges (absent: recorded raw only). */
+  /** For `record http`: a fresh decoder of captured exchanges (absent: recorded raw only). */
   exchangeDecoder?(): ExchangeDecoder;
   /** For `record postgres`: which tables hold its business events and how to read them back. */
   rowDecoder?(): RowDecoder;

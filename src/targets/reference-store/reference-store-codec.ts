@@ -7,14 +7,7 @@ import type {
   ReturnInvokeValue,
   WebhookInvokeValue,
 } from '../../model/op-values.ts';
-import type {
-  CodecChannel,
-  CodecOp,
-  CodecRequest,
-  CodecResult,
-  ExchangeDecoder,
-  TargetCodec,
-} from '../target-codec.ts';
+import type { CodecChannel, CodecOp, CodecRequest, CodecResult, TargetCodec } from '../target-codec.ts';
 import {
   checkoutOk,
   completionOf,
@@ -24,7 +17,6 @@ import {
   returnOk,
   webhookCompletion,
 } from './store-answers.ts';
-import { StoreExchangeDecoder } from './store-exchange-decoder.ts';
 import { type HttpOutcome, StoreHttp } from './store-http.ts';
 import { checkoutRequest, returnPath, returnRequest, webhookRequest } from './store-requests.ts';
 
@@ -48,10 +40,6 @@ export class ReferenceStoreCodec implements TargetCodec {
 
   constructor(options: ReferenceStoreCodecOptions = {}) {
     this.defaultStore = options.defaultStore ?? 'S000';
-  }
-
-  exchangeDecoder(): ExchangeDecoder {
-    return new StoreExchangeDecoder();
   }
 
   channel(urls: string | readonly string[], options: { connections?: number } = {}): CodecChannel {

@@ -18,6 +18,7 @@ import { posUplinkOf } from '../../stack/pos-uplinks.ts';
 import type { StackState } from '../../stack/stack-state.ts';
 import type { LocalStartOptions, ProbeContext, StartedTarget, TargetModule } from '../target.ts';
 import { ReferenceStoreCodec } from './reference-store-codec.ts';
+import { StoreExchangeDecoder } from './store-exchange-decoder.ts';
 import { StoreRowDecoder } from './store-row-decoder.ts';
 
 // The reference store has every ability a scenario can ask for: it is what they were written against.
@@ -39,7 +40,7 @@ export const referenceStoreTarget: TargetModule = {
   name: 'reference-store',
   description: 'the reference store that ships with peakdrill (two regions, seeded defects)',
   abilities: ABILITIES,
-  exchangeDecoder: () => new ReferenceStoreCodec().exchangeDecoder(),
+  exchangeDecoder: () => new StoreExchangeDecoder(),
   rowDecoder: () => new StoreRowDecoder(),
   businessRejections: REFERENCE_STORE_REJECTIONS,
   publishesEvents: true,
