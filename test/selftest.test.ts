@@ -40,7 +40,7 @@ describe('peakdrill selftest (detection matrix)', () => {
       );
       const wrong = report.cells.filter((c) => !c.ok);
       expect(wrong, JSON.stringify(wrong, null, 2)).toEqual([]);
-      expect(report.cells.filter((c) => c.defect === null).map((c) => c.got)).toEqual(Array(6).fill('pass'));
+      expect(report.cells.filter((c) => c.defect === null).map((c) => c.got)).toEqual(Array(7).fill('pass'));
       expect(
         report.cells
           .filter((c) => c.defect !== null)

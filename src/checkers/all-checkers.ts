@@ -23,6 +23,7 @@ import { type SloOptions, sloChecker } from './slo-checker.ts';
 import { type SplitBrainOptions, splitBrainChecker } from './split-brain-checker.ts';
 import { type TargetRecoveryOptions, targetRecoveryChecker } from './target-recovery-checker.ts';
 import { tenderIntegrityChecker } from './tender-integrity-checker.ts';
+import { webhookReplayChecker } from './webhook-replay-checker.ts';
 
 export interface CheckerSettings {
   readonly oversell?: OversellOptions;
@@ -54,6 +55,7 @@ export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
     sloChecker(settings.slo),
     targetRecoveryChecker(settings.targetRecovery),
     eventStreamChecker(settings.eventStream),
+    webhookReplayChecker(),
   ];
 }
 

@@ -65,6 +65,11 @@ export interface ProbeSeries {
   /** Index into `regions`; 0 is "no region". */
   readonly region: Uint8Array;
   readonly regions: readonly string[];
+  /**
+   * Checkout probe only: the region that took each write, as its answer said (index into
+   * `regions`; 0: not said). It differs from `region` once a cutover moved a site's edge.
+   */
+  readonly writer: Uint8Array | undefined;
   /** Propagation probe only: when the write was acknowledged and seen (NaN: not seen / unreadable). */
   readonly writtenNs: Float64Array | undefined;
   readonly visibleNs: Float64Array | undefined;
@@ -143,10 +148,12 @@ class ProbeBuilder {
   readonly regions = new Interner();
   readonly writtenNs: Column<Float64Array> | undefined;
   readonly visibleNs: Column<Float64Array> | undefined;
+  readonly writer: Column<Uint8Array> | undefined;
 
   constructor(name: string) {
     this.name = name;
     this.regions.id('');
+    if (name === PROBE.checkout) this.writer = new Column(Uint8Array, 256);
     if (name === PROBE.propagation) {
       this.writtenNs = new Column(Float64Array, 256);
       this.visibleNs = new Column(Float64Array, 256);
@@ -162,6 +169,7 @@ class ProbeBuilder {
       latencyMs: this.latencyMs.finish(),
       region: this.region.finish(),
       regions: this.regions.names,
+      writer: this.writer?.finish(),
       writtenNs: this.writtenNs?.finish(),
       visibleNs: this.visibleNs?.finish(),
     };
@@ -504,6 +512,10 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     p.ok.push(ok ? 1 : 0);
     p.latencyMs.push(latencyMs);
     p.region.push(p.regions.id(region ?? ''));
+    if (p.writer !== undefined) {
+      const writer = (value as { writer?: unknown } | undefined)?.writer;
+      p.writer.push(typeof writer === 'string' && writer !== '' ? p.regions.id(writer) : 0);
+    }
     if (p.writtenNs !== undefined && p.visibleNs !== undefined) {
       const sample = readPropagation(value);
       p.writtenNs.push(sample?.writtenNs ?? Number.NaN);

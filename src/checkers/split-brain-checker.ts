@@ -48,7 +48,8 @@ function regionalWrites(history: HistoryIndex): { writes: Write[]; withoutRegion
   const writes = [...first.values()];
   const probe = history.probes.get(PROBE.checkout);
   for (let i = 0; probe !== undefined && i < probe.count; i++) {
-    const region = probe.regions[probe.region[i]!];
+    // The region that said it took the write; the probed site's when the answer did not say.
+    const region = probe.regions[probe.writer?.[i] || probe.region[i]!];
     if (probe.ok[i] !== 1 || !region) continue;
     const compNs = probe.atNs[i]!;
     writes.push({

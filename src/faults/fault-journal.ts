@@ -26,6 +26,8 @@ export type FaultUndo =
   | { readonly action: 'restart-process'; readonly process: string }
   /** A failback that did not finish hands writes back to `from`, so there is always a writer. */
   | { readonly action: 'settle-failback'; readonly to: string; readonly from: string }
+  /** A cutover that finished stays done (edge on `to`); one that did not goes back to `from`. */
+  | { readonly action: 'settle-cutover'; readonly to: string; readonly from: string }
   | { readonly action: 'none'; readonly reason: string };
 
 export interface JournalEntry {

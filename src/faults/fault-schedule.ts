@@ -49,6 +49,8 @@ export function toFaultSpec(fault: ScheduledFault['fault']): FaultSpec {
         direction: fault.direction,
         toxicity: fault.toxicity,
       };
+    case 'migration-cutover':
+      return { kind: 'migration-cutover', target: fault.target, freezeMs: fault.freeze, holdMs: fault.hold };
     default:
       return fault;
   }

@@ -84,7 +84,7 @@ function targetProblem(f: FaultTargetRef, d: TargetDeclaration): string | undefi
     ? [d.proxies, 'proxy']
     : PROCESS_KINDS.has(f.kind)
       ? [d.processes, 'process']
-      : f.kind === 'region-loss' || f.kind === 'failback'
+      : f.kind === 'region-loss' || f.kind === 'failback' || f.kind === 'migration-cutover'
         ? [d.regions, 'region']
         : [undefined, ''];
   if (set === undefined || set.includes(target)) return undefined;

@@ -15,6 +15,7 @@ import { readStackState, type StackState } from '../stack/stack-state.ts';
 import { failBack, failbackMove, settleFailback } from './failback.ts';
 import { FaultJournal, type FaultUndo, type JournalEntry } from './fault-journal.ts';
 import { assertFaultTargets, stackStateDeclaration } from './fault-targets.ts';
+import { cutOver, cutoverMove, settleCutover } from './migration-cutover.ts';
 import { regionMembers } from './region-members.ts';
 
 /** Toxics peakdrill creates carry this prefix, so a sweep can find any it left behind. */
@@ -160,6 +161,10 @@ export class Nemesis {
         ];
       case 'failback':
         return [{ action: 'settle-failback', ...failbackMove(spec.target) }];
+      case 'migration-cutover': {
+        const { to, from } = cutoverMove(spec.target, spec.freezeMs, spec.holdMs);
+        return [{ action: 'settle-cutover', to, from }];
+      }
     }
   }
 
@@ -221,6 +226,9 @@ export class Nemesis {
         return promote(this.state.endpoints['postgres-b']!.port, this.state.secrets.pgPassword);
       case 'failback':
         return failBack(this.state, this.control, failbackMove(spec.target));
+      case 'migration-cutover':
+        await cutOver(this.state, this.toxiproxy, cutoverMove(spec.target, spec.freezeMs, spec.holdMs));
+        return;
     }
   }
 
@@ -251,6 +259,8 @@ export class Nemesis {
         return;
       case 'settle-failback':
         return settleFailback(this.state, undo);
+      case 'settle-cutover':
+        return settleCutover(this.state, this.toxiproxy, undo);
       case 'none':
         return;
     }

@@ -2,7 +2,8 @@
 // cannot run without, and targets to say what they have. Ops its codec carries
 // (checkout … scans) and controls (reset-seed: start from a known catalog;
 // failover: a standby can take over; failback: a lost region can be resynchronised
-// and made the writer again; event-stream: its stock changes are
+// and made the writer again; migration: a second copy of the system (green) fed by
+// CDC from the first (blue) can take over in a cutover; event-stream: its stock changes are
 // published on a topic peakdrill can read).
 export const ABILITIES = [
   'checkout',
@@ -15,6 +16,7 @@ export const ABILITIES = [
   'reset-seed',
   'failover',
   'failback',
+  'migration',
   'event-stream',
 ] as const;
 export type Ability = (typeof ABILITIES)[number];

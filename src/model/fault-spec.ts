@@ -61,6 +61,14 @@ export const durationFreeFaultSchemas = [
 ] as const;
 
 export const faultSpecSchema = z.discriminatedUnion('kind', [
+  // The site a migration moves to (green: b), from the other (blue: a), within a freeze
+  // window of at most freezeMs (past it the cutover rolls back) and at least holdMs.
+  z.strictObject({
+    kind: z.literal('migration-cutover'),
+    target: z.enum(['a', 'b']).default('b'),
+    freezeMs: z.number().int().min(1_000).max(600_000).default(30_000),
+    holdMs: z.number().int().min(0).max(600_000).default(0),
+  }),
   z.strictObject({
     kind: z.literal('latency'),
     target: proxyTarget,

@@ -139,7 +139,8 @@ export const webhookInvokeSchema = z
     message: 'give exactly one of delta or absolute',
     path: ['delta'],
   });
-export const WEBHOOK_OUTCOMES = ['applied', 'duplicate', 'stale'] as const;
+/** `queued`: taken durably for later (a cutover's freeze window), not applied yet. */
+export const WEBHOOK_OUTCOMES = ['applied', 'duplicate', 'stale', 'queued'] as const;
 export const webhookOkSchema = z.object({ outcome: z.enum(WEBHOOK_OUTCOMES) });
 export type WebhookInvokeValue = z.infer<typeof webhookInvokeSchema>;
 export type WebhookOkValue = z.infer<typeof webhookOkSchema>;

@@ -32,7 +32,7 @@ describe('validateScenario', () => {
       propagation: { every: 500 },
       recoveredAfter: 5,
     });
-    expect(s.store).toEqual({ replication: 'sync', failover: 'auto', detection: 3_000 });
+    expect(s.store).toEqual({ replication: 'sync', topology: 'regions', failover: 'auto', detection: 3_000 });
   });
 
   it('converts a latency fault written with duration strings', () => {
@@ -110,5 +110,52 @@ describe('validateScenario', () => {
     expect(() => validateScenario({ ...minimal, speed: 0, seed: -1 }, 'scenarios/x.ts')).toThrow(
       /scenarios\/x\.ts is invalid \(2 problems\):\n {2}- speed: .*\n {2}- seed: /,
     );
+  });
+
+  it('refuses a cutover whose freeze window outlasts the run, or that runs on no migration topology', () => {
+    const cutover = (
+      fault: Record<string, unknown>,
+      store: Record<string, unknown> = { topology: 'migration' },
+    ) =>
+      problemsOf({
+        ...minimal,
+        speed: 10,
+        store,
+        faults: [{ name: 'cutover', fault: { kind: 'migration-cutover', ...fault }, at: '1m', for: '1m' }],
+      });
+    // 10 minutes at speed 10 is 60 s of wall clock.
+    expect(cutover({ freeze: '90s' })).toContainEqual({
+      field: 'faults[0].fault.freeze',
+      message: expect.stringContaining('longer than the whole run (60 s at speed 10)'),
+    });
+    expect(cutover({ freeze: '10s', hold: '20s' })).toContainEqual({
+      field: 'faults[0].fault.hold',
+      message: 'hold (20000 ms) is longer than the freeze window may last (10000 ms)',
+    });
+    expect(cutover({ freeze: '10s' }, {})).toContainEqual({
+      field: 'faults[0].fault.kind',
+      message: expect.stringContaining('needs store.topology: migration'),
+    });
+  });
+
+  it('takes a cutover that fits, with wall-clock durations in milliseconds', () => {
+    const s = validateScenario({
+      ...minimal,
+      store: { topology: 'migration' },
+      faults: [
+        {
+          name: 'cutover',
+          fault: { kind: 'migration-cutover', freeze: '20s', hold: '5s' },
+          at: '1m',
+          for: '1m',
+        },
+      ],
+    });
+    expect(s.faults[0]!.fault).toEqual({
+      kind: 'migration-cutover',
+      target: 'b',
+      freeze: 20_000,
+      hold: 5_000,
+    });
   });
 });

@@ -43,6 +43,13 @@ export const scenarioFaultSchema = z.discriminatedUnion('kind', [
     toxicity,
   }),
   z.strictObject({ kind: z.literal('timeout'), target: proxyTarget, timeout: duration, direction, toxicity }),
+  // freeze: the longest writes may stay frozen before the cutover rolls back; hold: the shortest.
+  z.strictObject({
+    kind: z.literal('migration-cutover'),
+    target: z.enum(['a', 'b']).default('b'),
+    freeze: duration.default(30_000),
+    hold: duration.default(0),
+  }),
   z.strictObject({
     kind: z.literal('reset-peer'),
     target: proxyTarget,
@@ -212,10 +219,15 @@ export const scenarioSchema = z
     store: z
       .strictObject({
         replication: z.enum(['sync', 'async']).default('sync'),
+        /**
+         * regions: region a's database streams to region b's standby; migration: blue (a, the
+         * legacy system) and green (b, the new one) each on its own database, green fed by CDC.
+         */
+        topology: z.enum(['regions', 'migration']).default('regions'),
         failover: z.enum(['auto', 'manual']).default('auto'),
         detection: duration.default(3_000),
       })
-      .default({ replication: 'sync', failover: 'auto', detection: 3_000 }),
+      .default({ replication: 'sync', topology: 'regions', failover: 'auto', detection: 3_000 }),
   })
   .superRefine(
     (s, ctx) => {
@@ -231,6 +243,13 @@ export const scenarioSchema = z
         names.add(f.name);
       });
       s.faults.forEach((f, i) => {
+        for (const problem of cutoverProblems(s, f.fault)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['faults', i, 'fault', ...problem.path],
+            message: problem.message,
+          });
+        }
         if (f.after !== undefined && !names.has(f.after)) {
           ctx.addIssue({
             code: 'custom',
@@ -242,6 +261,40 @@ export const scenarioSchema = z
     },
     { when: () => true },
   );
+
+/**
+ * A migration cutover needs the migration topology, and its freeze window (wall-clock:
+ * a drain does not go faster with the replay) must fit the run and hold no longer than it may last.
+ */
+function cutoverProblems(
+  s: { speed: number; traffic: unknown; store: { topology: string } },
+  fault: { kind: string; freeze?: number; hold?: number },
+): { path: string[]; message: string }[] {
+  if (fault.kind !== 'migration-cutover') return [];
+  const out: { path: string[]; message: string }[] = [];
+  if (s.store.topology !== 'migration') {
+    out.push({
+      path: ['kind'],
+      message: 'a migration-cutover needs store.topology: migration (blue and green joined by CDC)',
+    });
+  }
+  const freeze = fault.freeze ?? 0;
+  const hold = fault.hold ?? 0;
+  if (hold > freeze) {
+    out.push({
+      path: ['hold'],
+      message: `hold (${hold} ms) is longer than the freeze window may last (${freeze} ms)`,
+    });
+  }
+  const duration = (s.traffic as { duration?: unknown }).duration;
+  if (typeof duration === 'number' && freeze > duration / s.speed) {
+    out.push({
+      path: ['freeze'],
+      message: `the freeze window (${freeze / 1_000} s of wall clock) is longer than the whole run (${Math.round(duration / s.speed) / 1_000} s at speed ${s.speed}); shorten it or lower the speed`,
+    });
+  }
+  return out;
+}
 
 /** What a scenario module's author writes (durations as strings). */
 export type ScenarioInput = z.input<typeof scenarioSchema>;

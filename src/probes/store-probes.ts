@@ -54,7 +54,7 @@ async function postCheckout(
   checkout: ProbeCheckout,
   key: string,
   signal: AbortSignal,
-): Promise<{ ok: true; orderId: string } | { ok: false; error: string }> {
+): Promise<{ ok: true; orderId: string; writer: string | undefined } | { ok: false; error: string }> {
   try {
     const res = await pools.get(region.url).request({
       path: `${new URL(region.url).pathname.replace(/\/$/, '')}/checkout`,
@@ -70,14 +70,19 @@ async function postCheckout(
       signal,
     });
     const text = await res.body.text();
-    let body = null as { orderId?: unknown; code?: unknown } | null;
+    let body = null as { orderId?: unknown; code?: unknown; region?: unknown } | null;
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
       // A proxy or a dying process can answer with anything; the status still says enough.
     }
     if (res.statusCode >= 200 && res.statusCode < 300 && typeof body?.orderId === 'string') {
-      return { ok: true, orderId: body.orderId };
+      // The region that took the write, which is not the probed site's once a cutover moved its edge.
+      return {
+        ok: true,
+        orderId: body.orderId,
+        writer: typeof body.region === 'string' ? body.region : undefined,
+      };
     }
     return {
       ok: false,
@@ -107,7 +112,14 @@ export function checkoutProbe(options: {
     async sample(signal): Promise<ProbeResult> {
       const result = await postCheckout(pools, region, checkout, probeKey(runId, region.name), signal);
       return result.ok
-        ? { ok: true, value: { sku: checkout.sku, orderId: result.orderId } }
+        ? {
+            ok: true,
+            value: {
+              sku: checkout.sku,
+              orderId: result.orderId,
+              ...(result.writer === undefined ? {} : { writer: result.writer }),
+            },
+          }
         : { ok: false, value: { sku: checkout.sku, error: result.error } };
     },
   };

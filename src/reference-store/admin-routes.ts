@@ -100,6 +100,15 @@ export function registerAdminRoutes(
     await failover.stepDown();
     return { region: ctx.region, role: failover.role };
   });
+  // A migration cutover's freeze window: writes held (503 frozen), webhooks queued on Kafka.
+  app.post('/admin/freeze', async () => {
+    await failover.freeze();
+    return { region: ctx.region, role: failover.role };
+  });
+  app.post('/admin/unfreeze', async () => {
+    await failover.unfreeze();
+    return { region: ctx.region, role: failover.role };
+  });
   app.post('/admin/resume', async () => {
     await failover.resume();
     return { region: ctx.region, role: failover.role };

@@ -20,6 +20,8 @@ describe('defect switches', () => {
         d.rejoinAsPrimary,
         d.webhookLedgerSkip,
         d.idempotencyUnlogged,
+        d.freezeLeak,
+        d.webhookQueueInMemory,
       ].filter(Boolean).length;
     expect(flags(correct)).toBe(0);
     for (const name of DEFECT_NAMES) {

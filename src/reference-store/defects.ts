@@ -17,6 +17,8 @@ export const DEFECT_NAMES = [
   'rejoin-as-primary',
   'webhook-ledger-skip',
   'idempotency-unlogged',
+  'freeze-leak',
+  'webhook-queue-in-memory',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -47,6 +49,10 @@ export const DEFECT_DESCRIPTIONS: Readonly<Record<DefectName, string>> = {
     'a redelivered marketplace webhook is recognised as a duplicate only by the ledger insert: its stock update runs again with no ledger entry, so stock drifts from the books',
   'idempotency-unlogged':
     'the idempotency keys table is UNLOGGED (no WAL, faster checkouts), so it never reaches the standby: after a failover a checkout re-sent with its key sells again',
+  'freeze-leak':
+    'a cutover freeze holds checkouts but not POS offline uploads: a till that syncs during the freeze writes to the legacy database after CDC drained, so the new system never gets those sales',
+  'webhook-queue-in-memory':
+    'webhooks arriving during a cutover freeze are held in the legacy process’s memory instead of on Kafka and answered 202 queued; the new system never sees them',
   'offline-strict-tenders':
     'an offline batch holding one sale whose tenders do not add up to its lines is refused whole (400), so every sale in it, already sold at the till, is never recorded',
 };
@@ -75,6 +81,8 @@ export class DefectSwitches {
   readonly rejoinAsPrimary: boolean;
   readonly webhookLedgerSkip: boolean;
   readonly idempotencyUnlogged: boolean;
+  readonly freezeLeak: boolean;
+  readonly webhookQueueInMemory: boolean;
 
   constructor(active: DefectName | undefined) {
     this.active = active;
@@ -92,5 +100,7 @@ export class DefectSwitches {
     this.rejoinAsPrimary = active === 'rejoin-as-primary';
     this.webhookLedgerSkip = active === 'webhook-ledger-skip';
     this.idempotencyUnlogged = active === 'idempotency-unlogged';
+    this.freezeLeak = active === 'freeze-leak';
+    this.webhookQueueInMemory = active === 'webhook-queue-in-memory';
   }
 }

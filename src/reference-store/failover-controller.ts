@@ -7,8 +7,12 @@ import type { FailoverMode } from './store-config.ts';
 import type { StoreContext } from './store-context.ts';
 import { StoreApiError } from './store-errors.ts';
 
-/** `fenced`: a former primary told to stop writing because the other region took over. */
-export type LiveRole = 'primary' | 'standby' | 'fenced';
+/**
+ * `fenced`: a former primary told to stop writing because the other region took over.
+ * `frozen`: a primary holding writes for a migration cutover's freeze window; it takes
+ * writes again on unfreeze, or is fenced once the new system takes over.
+ */
+export type LiveRole = 'primary' | 'standby' | 'fenced' | 'frozen';
 
 export interface FailoverOptions {
   readonly ctx: StoreContext;
@@ -37,6 +41,7 @@ export class FailoverController {
   private promotedAt: string | null = null;
   private promotedBy: 'admin' | 'automatic' | null = null;
   private promoting: Promise<void> | undefined;
+  private queueing = false;
   private peerHealthy: boolean | null = null;
   private peerSeenHealthy = false;
   private unhealthySince: number | undefined;
@@ -104,6 +109,45 @@ export class FailoverController {
       this.promoting = undefined;
     });
     return this.promoting;
+  }
+
+  /**
+   * Marketplace webhooks are queued durably instead of applied, from the freeze on: a
+   * cutover replays them into the new system, so they must not be refused or lost here.
+   */
+  get queuesWebhooks(): boolean {
+    return this.queueing;
+  }
+
+  /** A migration's freeze window opens: writes are held and webhooks queued until unfreeze or fence. */
+  async freeze(): Promise<void> {
+    if (this.currentRole === 'frozen') return;
+    if (this.currentRole !== 'primary') {
+      throw new StoreApiError(409, 'not-primary', `region ${this.options.ctx.region} is not the writer`);
+    }
+    this.currentRole = 'frozen';
+    this.queueing = true;
+    this.options.ctx.log.warn('frozen: writes held for a cutover; webhooks are queued');
+    // Workers write (scans) and publish (the outbox): the new system takes both over.
+    await this.options.onFenced().catch(() => {});
+  }
+
+  /** A cutover that did not finish: this store takes writes again. Refused once it was fenced. */
+  async unfreeze(): Promise<void> {
+    if (this.currentRole === 'primary') return;
+    if (this.currentRole !== 'frozen') {
+      throw new StoreApiError(
+        409,
+        'not-frozen',
+        `region ${this.options.ctx.region} is ${this.currentRole}, not frozen: the cutover already moved writes`,
+      );
+    }
+    this.currentRole = 'primary';
+    this.queueing = false;
+    this.options.ctx.log.warn('unfrozen: the cutover did not finish; taking writes again');
+    await this.options
+      .onPrimary()
+      .catch((error: unknown) => this.options.ctx.log.error({ err: error }, 'after unfreezing'));
   }
 
   /** Stops taking writes because the other region is now the writer. */

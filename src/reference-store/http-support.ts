@@ -28,10 +28,21 @@ export function idempotencyKey(request: FastifyRequest): string {
   return key;
 }
 
+/** What a frozen store tells a client to wait before sending again (a freeze lasts seconds). */
+const FROZEN_RETRY_S = 2;
+
 /** Refuses a write unless this store is the region taking writes. */
 export function requireWriter(failover: FailoverController, region: Region): void {
   const role = failover.role;
   if (role === 'primary') return;
+  if (role === 'frozen') {
+    throw new StoreApiError(
+      503,
+      'frozen',
+      `region ${region} is frozen for a cutover: nothing was written; send it again in ${FROZEN_RETRY_S} s`,
+      { details: { region, role, retryAfterS: FROZEN_RETRY_S } },
+    );
+  }
   throw new StoreApiError(
     503,
     'not-writable',

@@ -18,6 +18,8 @@ export type StoreErrorCode =
   | 'nothing-to-return'
   | 'refund-exceeds-tenders'
   | 'not-writable'
+  | 'frozen'
+  | 'not-frozen'
   | 'not-standby'
   | 'not-primary'
   | 'not-in-recovery'

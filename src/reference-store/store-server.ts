@@ -20,6 +20,7 @@ import type { StoreConfig } from './store-config.ts';
 import type { StoreContext } from './store-context.ts';
 import { createPool } from './store-database.ts';
 import { registerSyncRoutes } from './sync-routes.ts';
+import { WebhookQueue } from './webhook-queue.ts';
 
 export interface StartedStore extends AsyncDisposable {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -97,6 +98,7 @@ export async function startStore(config: StoreConfig): Promise<StartedStore> {
   const health = new DatabaseHealth(config.pgUrl, `${appName}-health`);
   const ctx: StoreContext = { pool, region: config.region, defects: new DefectSwitches(config.defect), log };
   const workers = new KafkaWorkers(ctx, config.kafkaBrokers);
+  const webhookQueue = new WebhookQueue(ctx, config.kafkaBrokers);
   let failover: FailoverController | undefined;
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -145,7 +147,7 @@ export async function startStore(config: StoreConfig): Promise<StartedStore> {
     });
     installHttpSupport(app);
     registerOrderRoutes(app, ctx, failover);
-    registerSyncRoutes(app, ctx, failover);
+    registerSyncRoutes(app, ctx, failover, webhookQueue);
     registerAdminRoutes(app, ctx, failover, health);
     // A primary coming back after its region was lost must not take writes again if the
     // other region took over meanwhile (the fence it missed while it was down).
@@ -187,6 +189,7 @@ export async function startStore(config: StoreConfig): Promise<StartedStore> {
       await controller.stop();
       await app.close();
       await workers.stop();
+      await webhookQueue.close();
       await health.close();
       await pool.end().catch(() => {});
     })();

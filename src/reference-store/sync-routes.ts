@@ -14,16 +14,19 @@ import {
 } from './request-schemas.ts';
 import type { StoreContext } from './store-context.ts';
 import { StoreApiError } from './store-errors.ts';
+import type { WebhookQueue } from './webhook-queue.ts';
 import { receiveWebhook } from './webhook-repository.ts';
 
 export function registerSyncRoutes(
   app: FastifyInstance,
   ctx: StoreContext,
   failover: FailoverController,
+  queue: WebhookQueue,
 ): void {
   // A terminal may have been offline for hours; 8 MiB holds a full batch of large sales.
   app.post('/pos/offline-sync', { bodyLimit: 8 * 1024 * 1024 }, async (request, reply) => {
-    requireWriter(failover, ctx.region);
+    // `freeze-leak`: the freeze was wired into checkout only; uploads still write here.
+    if (!(ctx.defects.freezeLeak && failover.role === 'frozen')) requireWriter(failover, ctx.region);
     const sales = (request.body as { sales?: unknown } | null)?.sales;
     if (Array.isArray(sales) && sales.length > MAX_OFFLINE_SALES) {
       throw new StoreApiError(
@@ -43,6 +46,11 @@ export function registerSyncRoutes(
   });
 
   app.post('/webhooks/marketplace', async (request, reply) => {
+    // Frozen for a cutover (and fenced by the system it moved to): queued, not refused.
+    if (failover.queuesWebhooks) {
+      const event = parseBody(webhookEvent, request.body, 'marketplace webhook');
+      return reply.code(202).send(await queue.queue(event));
+    }
     requireWriter(failover, ctx.region);
     const body = parseBody(webhookEvent, request.body, 'marketplace webhook');
     return reply.code(200).send(await receiveWebhook(ctx, body));

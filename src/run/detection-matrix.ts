@@ -15,6 +15,7 @@ import { RTO } from '../checkers/rto-checker.ts';
 import { SPLIT_BRAIN } from '../checkers/split-brain-checker.ts';
 import { TARGET_RECOVERY } from '../checkers/target-recovery-checker.ts';
 import { TENDER_INTEGRITY } from '../checkers/tender-integrity-checker.ts';
+import { WEBHOOK_REPLAY } from '../checkers/webhook-replay-checker.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
 
 export interface MatrixCell {
@@ -33,6 +34,7 @@ export const BUILTIN_SCENARIOS = [
   'webhook-storm',
   'returns-under-failover',
   'cycle-count',
+  'migration-cutover',
 ] as const;
 
 /** Each seeded defect, the scenario that exposes it and the checker that must say so. */
@@ -72,6 +74,15 @@ export const DEFECT_CELLS: readonly MatrixCell[] = [
   // Shoppers re-send checkouts across the region loss (issue 16 item 8); keys that never
   // reached the standby let them sell twice.
   { scenario: 'region-failover', defect: 'idempotency-unlogged', expected: 'fail', checker: IDEMPOTENCY },
+  // Tills that upload during the freeze write to blue after CDC drained: acknowledged, never on green.
+  { scenario: 'migration-cutover', defect: 'freeze-leak', expected: 'fail', checker: LOST_ACKS },
+  // Webhooks answered 202 queued but held in blue's memory: never replayed into green.
+  {
+    scenario: 'migration-cutover',
+    defect: 'webhook-queue-in-memory',
+    expected: 'fail',
+    checker: WEBHOOK_REPLAY,
+  },
   // The seed alone is a burst past the relay's chunk; the sale's peaks add more.
   { scenario: 'flash-sale', defect: 'outbox-skip', expected: 'fail', checker: EVENT_STREAM },
   { scenario: 'cycle-count', defect: 'count-erases-sales', expected: 'fail', checker: COUNT_INTEGRITY },

@@ -13,6 +13,7 @@ import { retireJournal } from '../faults/fault-journal.ts';
 import { PeakdrillError } from '../model/errors.ts';
 import { LOOPBACK, PortAllocator } from './free-port.ts';
 import { createTopics, STACK_TOPICS, startKafka } from './kafka-service.ts';
+import { startMigrationCdc } from './migration-cdc.ts';
 import {
   connectionConfig,
   PG_DATABASE,
@@ -45,6 +46,7 @@ import { resolveTools } from './toolchain/tool-locator.ts';
 import { type ProxyEndpoint, type StartedToxiproxy, startToxiproxy } from './toxiproxy-service.ts';
 
 export type ReplicationMode = 'sync' | 'async';
+export type StackTopology = 'regions' | 'migration';
 
 /** What a target's members get from the stack they join: its processes' context, proxies and links. */
 export interface StackInfra {
@@ -73,6 +75,7 @@ export function defaultStackDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export class LocalStack extends StackBuilder {
   private replication: ReplicationMode = 'sync';
+  private topology: StackTopology = 'regions';
   private toxiproxyPort: number | undefined;
   private standbyBootstrap: StandbyBootstrap = 'basebackup';
   private referenceStore: ReferenceStoreOptions | undefined;
@@ -80,6 +83,15 @@ export class LocalStack extends StackBuilder {
 
   withReplication(mode: ReplicationMode): this {
     this.replication = mode;
+    return this;
+  }
+
+  /**
+   * `migration`: postgres-b is a primary of its own (green) fed by CDC from postgres-a
+   * (blue) through repl-ab, and store-b stands by until a cutover promotes it.
+   */
+  withTopology(topology: StackTopology): this {
+    this.topology = topology;
     return this;
   }
 
@@ -145,7 +157,15 @@ export class LocalStack extends StackBuilder {
       const replBack = await toxiproxy.createProxy('repl-ba', `${LOOPBACK}:${portB}`);
       const kafkaProxy = await toxiproxy.createProxy('kafka', `${LOOPBACK}:${kafkaClientPort}`);
 
+      const migration = this.topology === 'migration';
       const postgres = (async () => {
+        if (migration) {
+          const [primary, standby] = await Promise.all([
+            startPrimary(ctx, 'postgres-a', portA, password),
+            startPrimary(ctx, 'postgres-b', portB, password),
+          ]);
+          return { primary, standby };
+        }
         const primary = await startPrimary(ctx, 'postgres-a', portA, password);
         const standby = await startStandby(
           ctx,
@@ -179,8 +199,12 @@ export class LocalStack extends StackBuilder {
         kafkaBrokers: kafkaResult.value.brokers,
       };
       const stores = this.referenceStore
-        ? await startReferenceStores(ctx, toxiproxy, links, this.referenceStore)
+        ? await startReferenceStores(ctx, toxiproxy, links, { ...this.referenceStore, migration })
         : [];
+      // Once blue's store made its schema: green gets the same, then subscribes.
+      if (migration) {
+        await startMigrationCdc({ password, blue: portA, green: portB, link: repl.listen.port });
+      }
       const members = this.members
         ? await this.members({ ctx, toxiproxy, links, postgresPorts: { a: portA, b: portB } })
         : { proxies: [], endpoints: {} };
@@ -189,6 +213,7 @@ export class LocalStack extends StackBuilder {
         dir,
         startedAt: new Date().toISOString(),
         replication: this.replication,
+        topology: this.topology,
         endpoints: {
           toxiproxy: {
             kind: 'toxiproxy-api',
@@ -207,7 +232,8 @@ export class LocalStack extends StackBuilder {
             kind: 'postgres',
             host: LOOPBACK,
             port: standby.port,
-            role: 'standby',
+            // Green is a primary of its own, written only by CDC until the cutover.
+            role: migration ? 'primary' : 'standby',
             url: pgUrl(standby.port),
           },
           kafka: {

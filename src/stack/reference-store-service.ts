@@ -19,6 +19,8 @@ export interface ReferenceStoreOptions {
   readonly defect?: string | undefined;
   readonly failover?: 'auto' | 'manual';
   readonly failoverDetectionMs?: number;
+  /** Migration topology: store-b (green) stands by, promoted only by a cutover. */
+  readonly migration?: boolean;
 }
 
 export interface StoreEndpoints {
@@ -60,7 +62,8 @@ function envFor(
         peerUrl: `http://${peerEdge.listen.host}:${peerEdge.listen.port}`,
         kafkaBrokers: links.kafkaBrokers,
         defect: options.defect as StoreConfig['defect'],
-        failover: options.failover ?? 'auto',
+        // Green must never promote itself because blue is frozen: only the cutover moves writes.
+        failover: options.migration ? 'manual' : (options.failover ?? 'auto'),
         failoverDetectionMs: options.failoverDetectionMs ?? 3_000,
       }),
     ),

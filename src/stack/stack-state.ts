@@ -13,6 +13,8 @@ export const stackStateSchema = z.object({
   dir: z.string(),
   startedAt: z.string(),
   replication: z.enum(['sync', 'async']),
+  /** regions: a primary and its streaming standby; migration: blue (a) and green (b) joined by CDC. */
+  topology: z.enum(['regions', 'migration']).optional(),
   /** The reference store's seeded defect, null for the correct store (absent: no store). */
   defect: z.string().nullable().optional(),
   endpoints: z.record(

@@ -34,6 +34,7 @@ const ABILITY_OF_FAULT: Readonly<Record<string, Ability>> = {
   'region-loss': 'failover',
   'db-failover': 'failover',
   failback: 'failback',
+  'migration-cutover': 'migration',
 };
 
 export interface TargetAbilities {

@@ -26,7 +26,12 @@ export interface TargetSite {
 export interface LocalStartOptions {
   readonly dir: string;
   readonly runDir: string;
-  readonly scenarioStore: { replication: 'sync' | 'async'; failover: 'auto' | 'manual'; detection: number };
+  readonly scenarioStore: {
+    replication: 'sync' | 'async';
+    topology?: 'regions' | 'migration';
+    failover: 'auto' | 'manual';
+    detection: number;
+  };
   /** A seeded defect, for targets that have them (the reference store). */
   readonly defect?: string | undefined;
   readonly env: NodeJS.ProcessEnv;

@@ -38,6 +38,8 @@ export const NAMED_FIGURES: Readonly<Record<string, MetricRef>> = {
   refund_over_tender_cents: { checker: 'tender-integrity', figure: 'overRefundCents' },
   duplicate_refunds: { checker: 'tender-integrity', figure: 'duplicateRefunds' },
   erased_sale_units: { checker: 'count-integrity', figure: 'erasedUnits' },
+  queued_webhooks_lost: { checker: 'webhook-replay', figure: 'lostQueuedWebhooks' },
+  webhook_failure_rate: { checker: 'webhook-replay', figure: 'webhookFailureRate' },
 };
 
 /** Trend series with aggregates: the propagation probe, and SLO series per op function. */

@@ -51,6 +51,7 @@ export const referenceStoreTarget: TargetModule = {
       .withDir(options.dir)
       .forRun(options.runDir, { temporary: true })
       .withReplication(options.scenarioStore.replication)
+      .withTopology(options.scenarioStore.topology ?? 'regions')
       .withReferenceStore({
         defect: options.defect,
         failover: options.scenarioStore.failover,
@@ -95,9 +96,18 @@ export function referenceStoreApiOn(
     resetAndSeed: (seed) => resetAndSeed(regions, seed),
     probes: (context) => referenceStoreProbes(regions, context),
     captureEvents: (runDir, log) => startEventCapture(state, runDir, log),
-    readFinalState: (log) => settledState(regions, log),
+    readFinalState: (log) => settledState(oracleRegions(state, regions), log),
     stop,
   };
+}
+
+/**
+ * Where the oracle reads each site. After a migration cutover edge-a leads to green, so
+ * blue is read at its own port; otherwise through the edges, as traffic went.
+ */
+function oracleRegions(state: StackState, regions: readonly StoreRegion[]): readonly StoreRegion[] {
+  if (state.topology !== 'migration') return regions;
+  return regions.map((r) => ({ ...r, url: state.endpoints[`store-${r.name}`]?.url ?? r.url }));
 }
 
 function edgeRegions(state: StackState): readonly [StoreRegion, StoreRegion] {

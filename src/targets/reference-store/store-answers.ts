@@ -130,7 +130,8 @@ export function webhookCompletion(outcome: HttpOutcome): Completion {
   const done = completionOf(outcome, (body) => {
     const o = str(obj(body)?.outcome);
     if (o === 'unknown-sku') return o;
-    if (o !== 'applied' && o !== 'duplicate' && o !== 'stale') throw new UnreadableAnswer(`outcome ${o}`);
+    if (o !== 'applied' && o !== 'duplicate' && o !== 'stale' && o !== 'queued')
+      throw new UnreadableAnswer(`outcome ${o}`);
     return { outcome: o } satisfies WebhookOkValue;
   });
   if (done.type === 'ok' && done.value === 'unknown-sku') {
