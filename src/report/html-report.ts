@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { RunInfo } from '../run/run-directory.ts';
+import { rollbackLine } from '../verdict/rollback-decision.ts';
 import type { AssertionResult, Verdict } from '../verdict/verdict-schema.ts';
 import {
   formatEvidence,
@@ -171,6 +172,9 @@ function verdictSection(input: HtmlReportInput): string {
     '<section id="verdict">',
     `<h1><span class="status s-${verdict.status}">${esc(verdict.status.toUpperCase())}</span> ${esc(verdict.scenario)}</h1>`,
     `<p class="summary">${esc(verdict.summary)}</p>`,
+    verdict.rollback === undefined
+      ? ''
+      : `<p class="summary"><strong>${esc(rollbackLine(verdict.rollback))}</strong></p>`,
     notes.length > 0 ? `<ul class="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '',
     '<table class="facts">',
     ...facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`),

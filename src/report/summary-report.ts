@@ -3,6 +3,7 @@
 // failure, the figures that matter and where to look next. Short by design
 // (GitHub caps a comment at 65,536 characters): report.html holds the rest.
 import type { RunInfo } from '../run/run-directory.ts';
+import { rollbackLine } from '../verdict/rollback-decision.ts';
 import type { Verdict } from '../verdict/verdict-schema.ts';
 import {
   formatEvidence,
@@ -41,6 +42,7 @@ export function renderSummaryMarkdown(verdict: Verdict, options: SummaryOptions 
     md(verdict.summary),
     '',
   );
+  if (verdict.rollback !== undefined) out.push(`**${md(rollbackLine(verdict.rollback))}**`, '');
   const facts: string[] = [];
   if (verdict.runId !== null) facts.push(`run ${code(verdict.runId)}`);
   if (run !== undefined) {

@@ -114,6 +114,7 @@ export async function checkRunDirectory(
     assertions: scenario.assertions,
     target: target.name,
     notExercised: info?.notExercised,
+    migration: scenario.faults.some((f) => f.fault.kind === 'migration-cutover'),
     run:
       // A run whose oracle could not read the final state did not finish, whatever the history
       // says, unless the target itself is why (oracle.json): that is a finding, judged above.

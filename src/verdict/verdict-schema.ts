@@ -79,6 +79,21 @@ export const verdictSchema = z
     notExercised: z
       .array(z.strictObject({ op: z.string(), ops: z.int().min(0).optional(), why: z.string() }))
       .optional(),
+    /** A migration cutover's rollback criteria, judged from the checkers' figures (runs with a cutover only). */
+    rollback: z
+      .strictObject({
+        rollBack: z.boolean(),
+        because: z.array(z.string()),
+        criteria: z.array(
+          z.strictObject({
+            name: z.string(),
+            limit: z.number(),
+            measured: z.number().nullable(),
+            breached: z.boolean(),
+          }),
+        ),
+      })
+      .optional(),
   })
   .meta({
     $id: 'https://peakdrill.dev/schemas/verdict.json',

@@ -5,6 +5,7 @@
 // be decided (a missing figure, a checker that said unknown) cannot pass.
 import type { CheckResult } from '../checkers/checker.ts';
 import { resolveMetric } from './assertion-metrics.ts';
+import { decideRollback } from './rollback-decision.ts';
 import { evaluateThreshold, parseThreshold, ThresholdError } from './threshold-expression.ts';
 import { type AssertionResult, VERDICT_SCHEMA_VERSION, type Verdict } from './verdict-schema.ts';
 
@@ -30,6 +31,8 @@ export interface VerdictInput {
   readonly generatedAt?: Date;
   readonly target?: string | undefined;
   readonly notExercised?: readonly { op: string; ops?: number | undefined; why: string }[] | undefined;
+  /** The run moved writes in a migration cutover: judge the playbook's rollback criteria. */
+  readonly migration?: boolean;
 }
 
 const MAX_ASSERTION_EVIDENCE = 10;
@@ -115,6 +118,7 @@ export function buildVerdict(input: VerdictInput): Verdict {
       evidence: [...r.evidence],
     })),
     ...(input.target === undefined ? {} : { target: input.target }),
+    ...(input.migration === true ? { rollback: rollbackOf(input.results) } : {}),
     ...(input.notExercised === undefined || input.notExercised.length === 0
       ? {}
       : {
@@ -125,6 +129,11 @@ export function buildVerdict(input: VerdictInput): Verdict {
           })),
         }),
   };
+}
+
+function rollbackOf(results: readonly CheckResult[]): NonNullable<Verdict['rollback']> {
+  const d = decideRollback(results);
+  return { rollBack: d.rollBack, because: [...d.because], criteria: d.criteria.map((c) => ({ ...c })) };
 }
 
 function endSummary(endStatus: Verdict['run']['endStatus'], run: RunOutcome): string {

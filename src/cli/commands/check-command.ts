@@ -9,6 +9,7 @@ import { formatMeasured, redactValue, secretsFromEnv } from '../../report/report
 import { stackSecrets } from '../../report/stack-secrets.ts';
 import { checkRunDirectory } from '../../run/check-run.ts';
 import { recordJudgementError } from '../../run/judgement-error.ts';
+import { rollbackLine } from '../../verdict/rollback-decision.ts';
 import type { Verdict } from '../../verdict/verdict-schema.ts';
 import {
   type CommandContext,
@@ -147,6 +148,7 @@ export function exitCodeFor(verdict: Verdict): number {
 /** The status line, then one line per assertion: what CI logs show. */
 export function formatVerdict(verdict: Verdict): string[] {
   const lines = [`verdict: ${verdict.status.toUpperCase()} — ${verdict.summary}`];
+  if (verdict.rollback !== undefined) lines.push(rollbackLine(verdict.rollback));
   for (const a of verdict.assertions) {
     lines.push(`  ${a.result.padEnd(7)} ${a.name} ${a.threshold}  (measured ${formatMeasured(a)})`);
   }

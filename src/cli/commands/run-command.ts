@@ -14,6 +14,7 @@ import { runScenario } from '../../run/run-scenario.ts';
 import { StatusLine } from '../../run/status-line.ts';
 import { DEFAULT_TARGET, targetNames } from '../../targets/target-registry.ts';
 import { validateAssertions } from '../../verdict/checker-settings.ts';
+import { rollbackLine } from '../../verdict/rollback-decision.ts';
 import {
   type CommandContext,
   EXIT_ERROR,
@@ -254,6 +255,7 @@ function printVerdict(
     lines.push(`verdict: ERROR — ${result.reason ?? 'the run produced no verdict'}`);
   } else {
     lines.push(`verdict: ${v.status.toUpperCase()} — ${v.summary}`);
+    if (v.rollback !== undefined) lines.push(rollbackLine(v.rollback));
     for (const a of v.assertions) {
       const measured =
         a.measured === null
