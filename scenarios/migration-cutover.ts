@@ -33,9 +33,10 @@ export default defineScenario({
     lost_acks: '==0',
     oversold_units: '==0',
     duplicate_applies: '==0',
-    // The playbook's KPIs: drift within 0.1 %, webhook failures within 1 %.
+    // The playbook's KPIs: drift within 0.1 %, webhook failures within 1 %, backlog within 1,000.
     drift_rate: '<=0.001',
     webhook_failure_rate: '<=0.01',
+    replay_backlog: '<=1000',
   },
   store: { topology: 'migration' },
 });

@@ -54,6 +54,8 @@ export interface FaultWindow {
   readonly healFailed: boolean;
   /** Why the heal failed (the first reason), when it did. */
   readonly healError?: string;
+  /** What the fault reported once applied (on its stop entry). */
+  readonly outcome?: Readonly<Record<string, number>>;
 }
 
 export interface ProbeSeries {
@@ -305,7 +307,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
         this.seen(e.atNs);
         return;
       case 'fault':
-        this.fault(e.phase, e.fault, e.target, e.params?.kind, e.atNs, e.error?.message);
+        this.fault(e.phase, e.fault, e.target, e.params?.kind, e.atNs, e.error?.message, e.outcome);
         return;
       case 'probe':
         this.probe(e.probe, e.region, e.ok, e.latencyMs, e.atNs, e.value);
@@ -472,6 +474,7 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     kind: unknown,
     atNs: number,
     error?: string,
+    outcome?: Readonly<Record<string, number>>,
   ): void {
     this.seen(atNs);
     if (phase === 'start') {
@@ -491,7 +494,13 @@ export class HistoryIndexBuilder implements HistoryReadSink {
     const at = this.openFaults.findLastIndex((f) => f.name === name);
     if (at === -1) return;
     const open = this.openFaults.splice(at, 1)[0]!;
-    this.faults.push({ ...open, stopNs: atNs, stopped: true, ...this.healOutcome(name) });
+    this.faults.push({
+      ...open,
+      stopNs: atNs,
+      stopped: true,
+      ...this.healOutcome(name),
+      ...(outcome === undefined ? {} : { outcome }),
+    });
   }
 
   private probe(

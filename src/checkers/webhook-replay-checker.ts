@@ -4,7 +4,9 @@
 // Every event acknowledged as queued must be in the surviving region's webhook
 // events afterwards (applied, or recorded as a duplicate or stale); one that is
 // not was lost by the cutover. Figures: the queued events, those missing, and the
-// webhook failure rate (missing ÷ webhooks acknowledged), a migration KPI (≤ 1 %).
+// webhook failure rate (missing ÷ webhooks acknowledged), a migration KPI (≤ 1 %),
+// and what each cutover said of its replay: replayed, failed, and the peak backlog
+// (a KPI: ≤ 1,000 waiting at any moment).
 import { authoritativeState, wasRead } from '../model/final-state.ts';
 import { atMs, type Checker, type CheckResult, EvidenceList, notApplicable, plural } from './checker.ts';
 import type { HistoryIndex } from './history-index.ts';
@@ -45,6 +47,7 @@ export function webhookReplayChecker(): Checker {
       }
       const acknowledged = history.webhooks.filter((w) => w.status === 'ok').length;
       const figures = {
+        ...replayFigures(history),
         queuedWebhooks: queued.size,
         lostQueuedWebhooks: evidence.total,
         webhookFailureRate: acknowledged === 0 ? 0 : evidence.total / acknowledged,
@@ -61,6 +64,21 @@ export function webhookReplayChecker(): Checker {
       };
     },
   };
+}
+
+/** What the cutovers said of their replays (on their stop entries), summed. */
+function replayFigures(history: HistoryIndex): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of history.faults) {
+    if (f.kind !== 'migration-cutover' || f.outcome === undefined) continue;
+    const add = (k: string, v: number | undefined) => {
+      if (v !== undefined) out[k] = (out[k] ?? 0) + v;
+    };
+    add('replayedWebhooks', f.outcome.webhooksReplayed);
+    add('replayFailures', f.outcome.replayFailures);
+    out.replayBacklogPeak = Math.max(out.replayBacklogPeak ?? 0, f.outcome.replayBacklogPeak ?? 0);
+  }
+  return out;
 }
 
 /** Event id → op of each webhook acknowledged as queued (its first such answer). */

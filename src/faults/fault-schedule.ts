@@ -197,7 +197,14 @@ export async function runFaultSchedule(
       active.delete(fault);
       await stopRecordingMembersDown(nemesis, fault, f.name, history, clock);
       const stopNs = clock.nowNs();
-      history.append({ type: 'fault', phase: 'stop', fault: f.name, target: spec.target, atNs: stopNs });
+      history.append({
+        type: 'fault',
+        phase: 'stop',
+        fault: f.name,
+        target: spec.target,
+        atNs: stopNs,
+        ...(fault.outcome === undefined ? {} : { outcome: { ...fault.outcome } }),
+      });
       windows.push({ name: f.name, startNs: faultStartNs, stopNs });
       resolvers.get(f.name)!(stopNs);
     } catch (error) {

@@ -50,6 +50,8 @@ export interface CutoverReport {
   readonly webhooksQueued: number;
   readonly webhooksReplayed: number;
   readonly replayFailures: number;
+  /** The most webhooks waiting to be replayed at once (the queue only grows until a replay pass). */
+  readonly replayBacklogPeak: number;
 }
 
 export function cutoverMove(target: string, freezeMs: number, holdMs: number): CutoverMove {
@@ -136,6 +138,7 @@ class WebhookReplay {
   queued = 0;
   replayed = 0;
   failures = 0;
+  backlogPeak = 0;
 
   constructor(state: StackState, to: string) {
     const brokers = [state.endpoints.kafka?.url ?? ''];
@@ -148,9 +151,12 @@ class WebhookReplay {
       this.reader.seek(await this.reader.offsetsAt(BigInt(sinceMs)));
       this.started = true;
     }
+    let pass = 0;
     for (;;) {
       const messages = await this.reader.fetch(300);
       if (messages.length === 0) return;
+      pass += messages.length;
+      this.backlogPeak = Math.max(this.backlogPeak, pass);
       for (const m of messages) await this.replayOne(m.value);
     }
   }
@@ -238,6 +244,7 @@ export async function cutOver(
     webhooksQueued: replay.queued,
     webhooksReplayed: replay.replayed,
     replayFailures: replay.failures,
+    replayBacklogPeak: replay.backlogPeak,
   };
   log(
     `cutover to ${move.to}: frozen ${report.frozenMs} ms (drain ${drainMs} ms), ` +

@@ -25,6 +25,8 @@ export interface ActiveFault {
   readonly id: string;
   readonly spec: FaultSpec;
   readonly undo: readonly FaultUndo[];
+  /** What a fault that does work reports once applied (a cutover: its freeze, drain and replay). */
+  outcome?: Readonly<Record<string, number>>;
   readonly startedAt: number;
 }
 
@@ -180,7 +182,8 @@ export class Nemesis {
       await proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
   }
 
-  private async applyFault(id: string, spec: FaultSpec): Promise<void> {
+  private async applyFault(fault: ActiveFault): Promise<void> {
+    const { id, spec } = fault;
     if (isToxicFault(spec)) {
       const { type, attributes } = toxicAttributes(spec);
       const proxy = await this.toxiproxy.get(spec.target);
@@ -227,7 +230,13 @@ export class Nemesis {
       case 'failback':
         return failBack(this.state, this.control, failbackMove(spec.target));
       case 'migration-cutover':
-        await cutOver(this.state, this.toxiproxy, cutoverMove(spec.target, spec.freezeMs, spec.holdMs));
+        fault.outcome = {
+          ...(await cutOver(
+            this.state,
+            this.toxiproxy,
+            cutoverMove(spec.target, spec.freezeMs, spec.holdMs),
+          )),
+        };
         return;
     }
   }
@@ -274,7 +283,7 @@ export class Nemesis {
     this.journal.record({ runTag: this.runTag, faultId: id, phase: 'intent', spec, undo });
     this.active.set(id, fault);
     try {
-      await this.applyFault(id, spec);
+      await this.applyFault(fault);
     } catch (error) {
       await this.stop(fault).catch(() => {});
       // A member of the target that is not there to act on is a finding, not a harness error.

@@ -47,6 +47,43 @@ describe('run metrics', () => {
     expect(text).not.toMatch(/sku=|op=|key=/);
   });
 
+  it('follows a migration: CDC lag from its probe, and the webhooks queued until a cutover replays them', async () => {
+    const m = new RunMetrics({ scenario: 'migration-cutover', target: 'reference-store', businessCodes: [] });
+    const h = new HistoryFixture();
+    h.probe('cdc-lag', undefined, true, 5, { lagBytes: 4_096, lagMs: 12 });
+    for (let i = 0; i < 3; i++)
+      h.op(
+        'webhook',
+        { eventId: `e${i}`, sku: 'A', sequence: i + 1 },
+        { at: 10 + i, ok: { outcome: 'queued' } },
+      );
+    for (const e of h.list()) m.observe(e);
+    let text = await m.registry.metrics();
+    expect(text).toMatch(/peakdrill_cdc_lag_bytes\{[^}]*\} 4096/);
+    expect(text).toMatch(/peakdrill_cdc_lag_seconds\{[^}]*\} 0.012/);
+    expect(text).toMatch(/peakdrill_webhook_replay_backlog\{[^}]*\} 3/);
+    m.observe({
+      type: 'fault',
+      phase: 'stop',
+      fault: 'cutover',
+      target: 'b',
+      atNs: 50e6,
+      outcome: { webhooksReplayed: 3 },
+    });
+    m.observe({
+      type: 'probe',
+      probe: 'cdc-lag',
+      ok: true,
+      latencyMs: 1,
+      atNs: 60e6,
+      value: { ended: true },
+    });
+    text = await m.registry.metrics();
+    expect(text).toMatch(/peakdrill_webhook_replay_backlog\{[^}]*\} 0/);
+    expect(text).toMatch(/peakdrill_webhooks_queued_total\{[^}]*\} 3/);
+    expect(text).toMatch(/peakdrill_cdc_lag_bytes\{[^}]*\} 0/);
+  });
+
   it('exposes the verdict: checker answers and the figures alerts read', async () => {
     const m = fed();
     m.setVerdict([

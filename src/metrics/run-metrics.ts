@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { FLEET_WAIT_F } from '../../simulators/fleet-plan-stream.ts';
 import type { CheckResult } from '../checkers/checker.ts';
 import type { HistoryEntry } from '../model/history-entry.ts';
+import { OP, PROBE } from '../model/op-values.ts';
 
 /** Factor-2 buckets from 1 ms to ~65 s: what a native histogram's schema 0 would give. */
 export const SECONDS_BUCKETS: readonly number[] = Array.from({ length: 17 }, (_, i) => 0.001 * 2 ** i);
@@ -44,6 +45,11 @@ export class RunMetrics {
   private readonly dropped: Counter<'kind'>;
   private readonly faultActive: Gauge<'fault' | 'kind'>;
   private readonly probeUp: Gauge<'probe' | 'site'>;
+  private readonly cdcLagBytes: Gauge;
+  private readonly cdcLagSeconds: Gauge;
+  private readonly webhooksQueued: Counter;
+  private readonly replayBacklog: Gauge;
+  private queued = 0;
   private readonly probeSamples: Counter<'probe' | 'site' | 'outcome'>;
   private readonly recovery: Gauge<'fault'>;
   private readonly phase: Gauge<'phase'>;
@@ -106,6 +112,26 @@ export class RunMetrics {
       name: 'peakdrill_probe_samples_total',
       help: 'Probe samples by probe, site and outcome',
       labelNames: ['probe', 'site', 'outcome'],
+      registers,
+    });
+    this.cdcLagBytes = new Gauge({
+      name: 'peakdrill_cdc_lag_bytes',
+      help: "A migration's change data capture: bytes of blue's WAL green has not confirmed",
+      registers,
+    });
+    this.cdcLagSeconds = new Gauge({
+      name: 'peakdrill_cdc_lag_seconds',
+      help: "A migration's change data capture: how long green's replay trails blue (0 when caught up)",
+      registers,
+    });
+    this.webhooksQueued = new Counter({
+      name: 'peakdrill_webhooks_queued_total',
+      help: 'Marketplace webhooks the target answered as queued (a cutover freeze window)',
+      registers,
+    });
+    this.replayBacklog = new Gauge({
+      name: 'peakdrill_webhook_replay_backlog',
+      help: 'Webhooks queued and not yet known to be replayed (a migration KPI: at most 1,000)',
       registers,
     });
     this.recovery = new Gauge({
@@ -174,6 +200,14 @@ export class RunMetrics {
       this.opChildren.set(key, counter);
     }
     counter.inc();
+    if (
+      entry.type === 'ok' &&
+      entry.f === OP.webhook &&
+      (entry.value as { outcome?: unknown })?.outcome === 'queued'
+    ) {
+      this.webhooksQueued.inc();
+      this.replayBacklog.set(++this.queued);
+    }
     if (entry.latencyMs === undefined) return;
     let histogram = this.latencyChildren.get(entry.f);
     if (histogram === undefined) {
@@ -198,6 +232,11 @@ export class RunMetrics {
       return;
     }
     if (entry.phase !== 'stop') return;
+    const replayed = entry.outcome?.webhooksReplayed;
+    if (replayed !== undefined) {
+      this.queued = Math.max(0, this.queued - replayed);
+      this.replayBacklog.set(this.queued);
+    }
     const kind = this.openFaults.get(entry.fault) ?? 'unknown';
     this.openFaults.delete(entry.fault);
     this.faultActive.set({ fault: entry.fault, kind }, 0);
@@ -207,6 +246,16 @@ export class RunMetrics {
     const site = entry.region ?? 'any';
     this.probeUp.set({ probe: entry.probe, site }, entry.ok ? 1 : 0);
     this.probeSamples.inc({ probe: entry.probe, site, outcome: entry.ok ? 'ok' : 'fail' });
+    if (entry.probe === PROBE.cdcLag) {
+      const lag = entry.value as { lagBytes?: unknown; lagMs?: unknown; ended?: unknown } | undefined;
+      if (typeof lag?.lagBytes === 'number') this.cdcLagBytes.set(lag.lagBytes);
+      if (typeof lag?.lagMs === 'number') this.cdcLagSeconds.set(lag.lagMs / 1_000);
+      if (lag?.ended === true) {
+        this.cdcLagBytes.set(0);
+        this.cdcLagSeconds.set(0);
+      }
+      return;
+    }
     if (!entry.probe.startsWith('checkout')) return;
     this.checkoutUp.set(site, entry.ok);
     const up = [...this.checkoutUp.values()].some(Boolean);

@@ -86,6 +86,8 @@ export const faultEntrySchema = z.object({
   fault: z.string().min(1),
   target: z.string(),
   params: z.record(z.string(), z.unknown()).optional(),
+  /** On a stop: what the fault reported once applied (a cutover: frozenMs, webhooksReplayed…). */
+  outcome: z.record(z.string(), z.number()).optional(),
   /** When it was journaled: a start is written before the fault is applied. */
   atNs: nsSchema,
   error: opErrorSchema.optional(),

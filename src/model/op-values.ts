@@ -22,6 +22,8 @@ export const PROBE = {
   checkout: 'checkout-probe',
   /** A write in one region timed until it is visible in the other. */
   propagation: 'propagation',
+  /** A migration's change data capture: how far green trails blue (bytes of WAL, and time). */
+  cdcLag: 'cdc-lag',
 } as const;
 
 const id = z.string().min(1);

@@ -76,6 +76,29 @@ async function tablesCopied(ports: MigrationCdcPorts): Promise<boolean> {
   });
 }
 
+/** How far green trails blue: WAL bytes not yet confirmed, and the walsender's replay lag. */
+export interface CdcLag {
+  readonly lagBytes: number;
+  /** 0 when caught up (PostgreSQL reports no lag while idle). */
+  readonly lagMs: number;
+}
+
+/** The lag now; undefined once there is no slot (CDC ended). */
+export async function cdcLag(bluePort: number, password: string): Promise<CdcLag | undefined> {
+  return withClient(connectionConfig(bluePort, password), async (c) => {
+    const r = await c.query<{ bytes: string | null; ms: number | null }>(
+      `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::text AS bytes,
+              (SELECT extract(epoch FROM r.replay_lag) * 1000 FROM pg_stat_replication r
+                WHERE r.application_name = $1 LIMIT 1)::float8 AS ms
+         FROM pg_replication_slots s WHERE s.slot_name = $1`,
+      [MIGRATION_CDC],
+    );
+    const row = r.rows[0];
+    if (row === undefined || row.bytes === null) return undefined;
+    return { lagBytes: Math.max(0, Number(row.bytes)), lagMs: row.ms ?? 0 };
+  });
+}
+
 /** Bytes of blue's WAL that green has not confirmed; undefined once there is no slot (CDC ended). */
 export async function cdcLagBytes(bluePort: number, password: string): Promise<number | undefined> {
   return withClient(connectionConfig(bluePort, password), async (c) => {

@@ -40,6 +40,7 @@ export const NAMED_FIGURES: Readonly<Record<string, MetricRef>> = {
   erased_sale_units: { checker: 'count-integrity', figure: 'erasedUnits' },
   queued_webhooks_lost: { checker: 'webhook-replay', figure: 'lostQueuedWebhooks' },
   webhook_failure_rate: { checker: 'webhook-replay', figure: 'webhookFailureRate' },
+  replay_backlog: { checker: 'webhook-replay', figure: 'replayBacklogPeak' },
 };
 
 /** Trend series with aggregates: the propagation probe, and SLO series per op function. */

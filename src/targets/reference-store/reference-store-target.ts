@@ -7,7 +7,9 @@ import { localStackDeclaration } from '../../faults/fault-targets.ts';
 import { type Ability, ABILITIES as ALL_ABILITIES } from '../../model/abilities.ts';
 import { PeakdrillError } from '../../model/errors.ts';
 import type { FinalState } from '../../model/final-state.ts';
+import { PROBE } from '../../model/op-values.ts';
 import { readReferenceStoreState } from '../../oracle/reference-store-oracle.ts';
+import { cdcLagProbe } from '../../probes/cdc-lag-probe.ts';
 import type { ProbeSpec } from '../../probes/probe-runner.ts';
 import { checkoutProbe, ProbePools, propagationProbe, type StoreRegion } from '../../probes/store-probes.ts';
 import { StoreClient } from '../../reference-store/store-client.ts';
@@ -94,7 +96,22 @@ export function referenceStoreApiOn(
       return url === undefined ? undefined : fallback === undefined ? [url] : [url, fallback];
     },
     resetAndSeed: (seed) => resetAndSeed(regions, seed),
-    probes: (context) => referenceStoreProbes(regions, context),
+    probes: (context) => {
+      const probes = referenceStoreProbes(regions, context);
+      const blue = state.endpoints['postgres-a']?.port;
+      // The parallel run's CDC, measured all the way (the migration topology only).
+      if (state.topology === 'migration' && blue !== undefined) {
+        probes.specs.set(
+          PROBE.cdcLag,
+          cdcLagProbe({
+            bluePort: blue,
+            password: state.secrets.pgPassword,
+            everyMs: context.propagationEveryMs,
+          }),
+        );
+      }
+      return probes;
+    },
     captureEvents: (runDir, log) => startEventCapture(state, runDir, log),
     readFinalState: (log) => settledState(oracleRegions(state, regions), log),
     stop,
