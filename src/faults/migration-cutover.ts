@@ -52,6 +52,11 @@ export interface CutoverReport {
   readonly replayFailures: number;
   /** The most webhooks waiting to be replayed at once (the queue only grows until a replay pass). */
   readonly replayBacklogPeak: number;
+  /** When each step ended, in ms after the freeze began: the report draws the playbook's phases. */
+  readonly drainedAtMs: number;
+  readonly promotedAtMs: number;
+  readonly switchedAtMs: number;
+  readonly replayedAtMs: number;
 }
 
 export function cutoverMove(target: string, freezeMs: number, holdMs: number): CutoverMove {
@@ -206,11 +211,14 @@ export async function cutOver(
   const replay = new WebhookReplay(state, move.to);
   await admin(state, `store-${move.from}`, '/admin/freeze');
   let drainMs = 0;
+  let drainedAtMs = 0;
+  const since = () => Date.now() - frozenAt;
   try {
     const lsn = await quiesce(ports);
     const drainStart = performance.now();
     await waitDrained(ports, lsn, Math.max(0, deadline - performance.now()));
     drainMs = Math.round(performance.now() - drainStart);
+    drainedAtMs = since();
     await stopMigrationCdc(ports);
     await syncSequences(ports);
     const hold = frozenAt + move.holdMs - Date.now();
@@ -228,23 +236,33 @@ export async function cutOver(
       },
     );
   }
+  let promotedAtMs = 0;
+  let switchedAtMs = 0;
   try {
     await admin(state, `store-${move.to}`, '/admin/failover');
+    promotedAtMs = since();
     await replay.drain(frozenAt);
     await switchEdge(toxiproxy, state, move);
+    switchedAtMs = since();
     // Requests already on their way to blue may still be queued there: give them a moment.
     await sleep(1_000);
     await replay.drain(frozenAt);
   } finally {
     await replay.close();
   }
+  const replayedAtMs = since();
   const report: CutoverReport = {
-    frozenMs: Date.now() - frozenAt,
+    // Writes were frozen until green took them (the edge's switch only moved where they go).
+    frozenMs: promotedAtMs,
     drainMs,
     webhooksQueued: replay.queued,
     webhooksReplayed: replay.replayed,
     replayFailures: replay.failures,
     replayBacklogPeak: replay.backlogPeak,
+    drainedAtMs,
+    promotedAtMs,
+    switchedAtMs,
+    replayedAtMs,
   };
   log(
     `cutover to ${move.to}: frozen ${report.frozenMs} ms (drain ${drainMs} ms), ` +

@@ -244,10 +244,17 @@ function timelineSection(timeline: RunTimeline | undefined, error: string | unde
       title: 'Cross-region propagation (ms)',
       caption: 'How long a write in one region took to be visible in the other (mean and worst per second).',
     });
-  const faultRows = timeline.faults.map(
-    (f) =>
-      `<tr><td><span class="swatch"></span>${esc(f.name)}</td><td>${esc(f.kind ?? '')}</td><td>${esc(f.target)}</td><td>${esc(formatMs(f.startMs))}</td><td>${esc(formatMs(f.endMs))}</td><td>${esc(formatMs(f.endMs - f.startMs))}</td><td>${f.healFailed ? badge('heal failed') : f.healed ? 'healed' : badge('never healed')}</td></tr>`,
-  );
+  if (timeline.cdc !== undefined)
+    charts.push({
+      id: 'chart-cdc',
+      title: 'Migration: CDC lag and queued webhooks',
+      caption:
+        'Worst replay lag of green behind blue per second (ms; 0 once the cutover ended CDC), and marketplace webhooks answered “queued” during the freeze (per second, replayed into green by the cutover).',
+    });
+  const faultRows = timeline.faults.flatMap((f) => [
+    `<tr><td><span class="swatch"></span>${esc(f.name)}</td><td>${esc(f.kind ?? '')}</td><td>${esc(f.target)}</td><td>${esc(formatMs(f.startMs))}</td><td>${esc(formatMs(f.endMs))}</td><td>${esc(formatMs(f.endMs - f.startMs))}</td><td>${f.healFailed ? badge('heal failed') : f.healed ? 'healed' : badge('never healed')}</td></tr>`,
+    ...(f.phases === undefined ? [] : [`<tr class="phases"><td colspan="7">${esc(phaseLine(f))}</td></tr>`]),
+  ]);
   const notes: string[] = [];
   if (timeline.bucketMs !== 1_000)
     notes.push(`Each point covers ${formatMs(timeline.bucketMs)}; rates are per second.`);
@@ -269,6 +276,17 @@ function timelineSection(timeline: RunTimeline | undefined, error: string | unde
     ),
     '</section>',
   ].join('\n');
+}
+
+/** A cutover's playbook on one line: each step with when it ended, then what the replay did. */
+function phaseLine(f: RunTimeline['faults'][number]): string {
+  const steps = (f.phases ?? []).map((p) => `${p.name} ${formatMs(p.atMs)}`).join(' → ');
+  const o = f.outcome ?? {};
+  const replay =
+    o.webhooksQueued === undefined
+      ? ''
+      : ` · webhooks queued ${o.webhooksQueued}, replayed ${o.webhooksReplayed ?? 0}, failed ${o.replayFailures ?? 0}`;
+  return `${steps}${replay}`;
 }
 
 function evidenceList(evidence: readonly AssertionResult['evidence'][number][]): string {
@@ -475,6 +493,13 @@ const CHART_SCRIPT = `
       { label: 'mean', color: '#0969da', value: fmt(1, ' ms') },
       { label: 'worst', color: '#cf222e', value: fmt(1, ' ms') },
     ], [t.propagation.avgMs, t.propagation.maxMs], { range: function (u, min, max) { return [0, Math.max(1, max == null ? 1 : max)]; } });
+  }
+
+  if (t.cdc) {
+    chart('chart-cdc', 'ms / per s', [
+      { label: 'CDC lag (ms)', color: '#8250df', value: fmt(1, ' ms') },
+      { label: 'webhooks queued', color: '#bf8700', value: fmt(0) },
+    ], [t.cdc.lagMs, rate(t.cdc.queuedWebhooks)], { range: function (u, min, max) { return [0, Math.max(1, max == null ? 1 : max)]; } });
   }
 
   var pending = 0;

@@ -127,6 +127,32 @@ describe('buildRunTimeline', () => {
     expect(t.propagation.notVisible).toEqual([0, 1]);
   });
 
+  it('draws a migration: CDC lag per second, webhooks queued, and the cutover’s phases', async () => {
+    const h = new HistoryFile();
+    h.probe('cdc-lag', 200, true, { value: { lagBytes: 2_048, lagMs: 4 } });
+    h.probe('cdc-lag', 700, true, { value: { lagBytes: 4_096, lagMs: 9 } });
+    h.probe('cdc-lag', 1_500, true, { value: { ended: true } });
+    h.op('webhook', { at: 1_100, value: { eventId: 'e1' }, result: { outcome: 'queued' } });
+    h.op('webhook', { at: 1_200, value: { eventId: 'e2' }, result: { outcome: 'applied' } });
+    h.fault('cutover', 'migration-cutover', 1_000, 1_900, 'b', {
+      drainedAtMs: 100,
+      promotedAtMs: 400,
+      switchedAtMs: 450,
+      replayedAtMs: 800,
+      webhooksQueued: 1,
+      webhooksReplayed: 1,
+    });
+    const t = await buildRunTimeline([await h.write(join(dir, 'history.ndjson'))]);
+    expect(t.cdc).toEqual({ samples: 3, lagMs: [9, 0], lagKb: [4, 0], queuedWebhooks: [0, 1] });
+    expect(t.faults[0]!.phases).toEqual([
+      { name: 'frozen', atMs: 1_000 },
+      { name: 'drained', atMs: 1_100 },
+      { name: 'green promoted', atMs: 1_400 },
+      { name: 'edge switched', atMs: 1_450 },
+      { name: 'queue replayed', atMs: 1_800 },
+    ]);
+  });
+
   it('tracks the stock of the hot SKUs: acknowledged sales out, acknowledged returns back', async () => {
     const catalog: CatalogFile = {
       probeSku: 'PROBE-0001',

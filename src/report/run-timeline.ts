@@ -39,6 +39,30 @@ export interface FaultSpan {
   readonly endMs: number;
   readonly healed: boolean;
   readonly healFailed: boolean;
+  /** A cutover's playbook steps, each with when it ended (run ms), from its stop entry. */
+  readonly phases?: readonly { readonly name: string; readonly atMs: number }[];
+  /** What the fault reported once applied (a cutover: webhooks queued, replayed, failed). */
+  readonly outcome?: Readonly<Record<string, number>>;
+}
+
+/** A cutover's step offsets (ms after its freeze began) as named phases on the run clock. */
+const CUTOVER_PHASES: readonly (readonly [string, string])[] = [
+  ['drained', 'drainedAtMs'],
+  ['green promoted', 'promotedAtMs'],
+  ['edge switched', 'switchedAtMs'],
+  ['queue replayed', 'replayedAtMs'],
+];
+
+function phasesOf(
+  startMs: number,
+  outcome: Readonly<Record<string, number>> | undefined,
+): { name: string; atMs: number }[] | undefined {
+  if (outcome === undefined) return undefined;
+  const phases = CUTOVER_PHASES.filter(([, key]) => typeof outcome[key] === 'number').map(([name, key]) => ({
+    name,
+    atMs: round3(startMs + outcome[key]!),
+  }));
+  return phases.length === 0 ? undefined : [{ name: 'frozen', atMs: startMs }, ...phases];
 }
 
 export interface OpTotals {
@@ -84,6 +108,16 @@ export interface RunTimeline {
     avgMs: (number | null)[];
     maxMs: (number | null)[];
     notVisible: number[];
+  };
+  /**
+   * A migration's CDC: the worst replay lag (ms) and WAL bytes green had not confirmed, per
+   * bucket (null: no sample; 0 once CDC ended), and webhooks answered `queued` per bucket.
+   */
+  readonly cdc?: {
+    samples: number;
+    lagMs: (number | null)[];
+    lagKb: (number | null)[];
+    queuedWebhooks: number[];
   };
   /**
    * Approximate stock of the hot SKUs (all stores) at the end of each bucket: initial stock −
@@ -174,6 +208,10 @@ export class TimelineBuilder {
   private readonly propMax = new Gauge();
   private readonly propNotVisible = new Counts();
   private propSamples = 0;
+  private readonly cdcLagMs = new Gauge();
+  private readonly cdcLagKb = new Gauge();
+  private readonly queuedWebhooks = new Counts();
+  private cdcSamples = 0;
 
   private readonly stockDelta = new Map<string, Counts>();
   private readonly pending = new Map<string, PendingStock>();
@@ -233,6 +271,8 @@ export class TimelineBuilder {
         if (e.type === 'ok') {
           this.ok.add(b);
           totals.ok++;
+          if (e.f === OP.webhook && isRecord(e.value) && e.value.outcome === 'queued')
+            this.queuedWebhooks.add(b);
         } else if (e.type === 'info') {
           this.info.add(b);
           totals.info++;
@@ -253,7 +293,7 @@ export class TimelineBuilder {
         this.totalsOf(e.f).dropped++;
         return;
       case 'fault':
-        this.fault(e.phase, e.fault, e.target, e.params?.kind, t);
+        this.fault(e.phase, e.fault, e.target, e.params?.kind, t, e.outcome);
         return;
       case 'probe':
         if (e.probe === PROBE.checkout) {
@@ -268,6 +308,8 @@ export class TimelineBuilder {
           if (e.ok) this.probeOk.get(region)!.add(b);
         } else if (e.probe === PROBE.propagation) {
           this.propagation(b, e.ok, e.value);
+        } else if (e.probe === PROBE.cdcLag) {
+          this.cdcLag(b, e.ok, e.value);
         }
         return;
     }
@@ -359,6 +401,16 @@ export class TimelineBuilder {
         notVisible: this.propNotVisible.padTo(n),
       },
       stock,
+      ...(this.cdcSamples === 0
+        ? {}
+        : {
+            cdc: {
+              samples: this.cdcSamples,
+              lagMs: this.cdcLagMs.padTo(n),
+              lagKb: this.cdcLagKb.padTo(n),
+              queuedWebhooks: this.queuedWebhooks.padTo(n),
+            },
+          }),
       totals: { ...totals, byF },
     };
   }
@@ -406,7 +458,14 @@ export class TimelineBuilder {
     h.reset();
   }
 
-  private fault(phase: string, name: string, target: string, kind: unknown, t: number): void {
+  private fault(
+    phase: string,
+    name: string,
+    target: string,
+    kind: unknown,
+    t: number,
+    outcome?: Readonly<Record<string, number>>,
+  ): void {
     if (phase === 'start') {
       this.openFaults.push({ name, target, kind: typeof kind === 'string' ? kind : null, startNs: t });
       return;
@@ -418,15 +477,34 @@ export class TimelineBuilder {
     const at = this.openFaults.findLastIndex((f) => f.name === name);
     if (at === -1) return;
     const open = this.openFaults.splice(at, 1)[0]!;
+    const startMs = round3(open.startNs / MS);
+    const phases = phasesOf(startMs, outcome);
     this.faults.push({
       name,
       kind: open.kind,
       target: open.target,
-      startMs: round3(open.startNs / MS),
+      startMs,
       endMs: round3(t / MS),
       healed: true,
       healFailed: this.healFailed.has(name),
+      ...(phases === undefined ? {} : { phases }),
+      ...(outcome === undefined ? {} : { outcome }),
     });
+  }
+
+  private cdcLag(b: number, ok: boolean, value: unknown): void {
+    if (!ok || !isRecord(value)) return;
+    this.cdcSamples++;
+    const ms = value.ended === true ? 0 : typeof value.lagMs === 'number' ? value.lagMs : undefined;
+    const kb =
+      value.ended === true ? 0 : typeof value.lagBytes === 'number' ? value.lagBytes / 1_024 : undefined;
+    const worst = (g: Gauge, v: number | undefined) => {
+      if (v === undefined) return;
+      const was = g.values[b];
+      if (was === undefined || was === null || v > was) g.set(b, round3(v));
+    };
+    worst(this.cdcLagMs, ms);
+    worst(this.cdcLagKb, kb);
   }
 
   private propagation(b: number, ok: boolean, value: unknown): void {

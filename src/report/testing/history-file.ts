@@ -58,7 +58,14 @@ export class HistoryFile {
     return op;
   }
 
-  fault(name: string, kind: string, startMs: number, stopMs?: number, target = 'a'): this {
+  fault(
+    name: string,
+    kind: string,
+    startMs: number,
+    stopMs?: number,
+    target = 'a',
+    outcome?: Record<string, number>,
+  ): this {
     this.entries.push({
       type: 'fault',
       phase: 'start',
@@ -68,7 +75,14 @@ export class HistoryFile {
       atNs: startMs * MS,
     });
     if (stopMs !== undefined)
-      this.entries.push({ type: 'fault', phase: 'stop', fault: name, target, atNs: stopMs * MS });
+      this.entries.push({
+        type: 'fault',
+        phase: 'stop',
+        fault: name,
+        target,
+        atNs: stopMs * MS,
+        ...(outcome === undefined ? {} : { outcome }),
+      });
     return this;
   }
 
