@@ -33,10 +33,12 @@ export default defineScenario({
     lost_acks: '==0',
     oversold_units: '==0',
     duplicate_applies: '==0',
-    // The playbook's KPIs: drift within 0.1 %, webhook failures within 1 %, backlog within 1,000.
+    // The playbook's KPIs: drift within 0.1 %, webhook failures within 1 %, backlog within
+    // 1,000, orders with unconfirmed stock within 0.5 %.
     drift_rate: '<=0.001',
     webhook_failure_rate: '<=0.01',
     replay_backlog: '<=1000',
+    unconfirmed_stock_rate: '<=0.005',
   },
   store: { topology: 'migration' },
 });

@@ -21,6 +21,7 @@ import { type PropagationOptions, propagationChecker } from './propagation-check
 import { type RtoOptions, rtoChecker } from './rto-checker.ts';
 import { type SloOptions, sloChecker } from './slo-checker.ts';
 import { type SplitBrainOptions, splitBrainChecker } from './split-brain-checker.ts';
+import { stockConfirmationChecker } from './stock-confirmation-checker.ts';
 import { type TargetRecoveryOptions, targetRecoveryChecker } from './target-recovery-checker.ts';
 import { tenderIntegrityChecker } from './tender-integrity-checker.ts';
 import { webhookReplayChecker } from './webhook-replay-checker.ts';
@@ -56,6 +57,7 @@ export function defaultCheckers(settings: CheckerSettings = {}): Checker[] {
     targetRecoveryChecker(settings.targetRecovery),
     eventStreamChecker(settings.eventStream),
     webhookReplayChecker(),
+    stockConfirmationChecker(),
   ];
 }
 

@@ -41,6 +41,7 @@ export const NAMED_FIGURES: Readonly<Record<string, MetricRef>> = {
   queued_webhooks_lost: { checker: 'webhook-replay', figure: 'lostQueuedWebhooks' },
   webhook_failure_rate: { checker: 'webhook-replay', figure: 'webhookFailureRate' },
   replay_backlog: { checker: 'webhook-replay', figure: 'replayBacklogPeak' },
+  unconfirmed_stock_rate: { checker: 'stock-confirmation', figure: 'unconfirmedStockRate' },
 };
 
 /** Trend series with aggregates: the propagation probe, and SLO series per op function. */
