@@ -10,7 +10,7 @@ import { defineScenario } from '../src/model/scenario-schema.ts';
 export default defineScenario({
   name: 'migration-cutover',
   description: 'Legacy (blue) to new (green) cutover with CDC, a freeze window and queued webhooks replayed',
-  traffic: { profile: 'holiday-peak', duration: '3m', stores: 20, skus: 2_000 },
+  traffic: { profile: 'holiday-peak', duration: '2m', stores: 20, skus: 2_000 },
   speed: 6,
   requires: ['checkout', 'marketplace-webhooks', 'migration'],
   fleets: {
@@ -20,12 +20,12 @@ export default defineScenario({
   },
   faults: [
     {
-      // Writes freeze for at least 5 s (the window the playbook announces) and at most 20 s,
+      // Writes freeze for at least 4 s (the window the playbook announces) and at most 15 s,
       // or the cutover rolls back. Both are wall-clock: a drain does not go faster with the replay.
       name: 'cutover-to-green',
-      fault: { kind: 'migration-cutover', target: 'b', freeze: '20s', hold: '5s' },
-      at: '1m20s',
-      for: '40s',
+      fault: { kind: 'migration-cutover', target: 'b', freeze: '15s', hold: '4s' },
+      at: '40s',
+      for: '30s',
     },
   ],
   assertions: {
