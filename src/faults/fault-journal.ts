@@ -28,6 +28,8 @@ export type FaultUndo =
   | { readonly action: 'settle-failback'; readonly to: string; readonly from: string }
   /** A cutover that finished stays done (edge on `to`); one that did not goes back to `from`. */
   | { readonly action: 'settle-cutover'; readonly to: string; readonly from: string }
+  /** A rollback that finished stays done (edge on `to`); one that did not leaves `from` the writer. */
+  | { readonly action: 'settle-rollback'; readonly to: string; readonly from: string }
   | { readonly action: 'none'; readonly reason: string };
 
 export interface JournalEntry {

@@ -50,7 +50,8 @@ export function toFaultSpec(fault: ScheduledFault['fault']): FaultSpec {
         toxicity: fault.toxicity,
       };
     case 'migration-cutover':
-      return { kind: 'migration-cutover', target: fault.target, freezeMs: fault.freeze, holdMs: fault.hold };
+    case 'migration-rollback':
+      return { kind: fault.kind, target: fault.target, freezeMs: fault.freeze, holdMs: fault.hold };
     default:
       return fault;
   }

@@ -27,6 +27,13 @@ export interface FaultTargetRef {
   readonly upstream?: string | undefined;
 }
 
+/** Fault kinds whose target is a site (region a/b, or blue/green of a migration). */
+const REGION_KINDS: ReadonlySet<string> = new Set([
+  'region-loss',
+  'failback',
+  'migration-cutover',
+  'migration-rollback',
+]);
 const PROXY_KINDS: ReadonlySet<string> = new Set([
   ...TOXIC_KINDS,
   'partition',
@@ -84,7 +91,7 @@ function targetProblem(f: FaultTargetRef, d: TargetDeclaration): string | undefi
     ? [d.proxies, 'proxy']
     : PROCESS_KINDS.has(f.kind)
       ? [d.processes, 'process']
-      : f.kind === 'region-loss' || f.kind === 'failback' || f.kind === 'migration-cutover'
+      : REGION_KINDS.has(f.kind)
         ? [d.regions, 'region']
         : [undefined, ''];
   if (set === undefined || set.includes(target)) return undefined;

@@ -16,6 +16,7 @@ import { failBack, failbackMove, settleFailback } from './failback.ts';
 import { FaultJournal, type FaultUndo, type JournalEntry } from './fault-journal.ts';
 import { assertFaultTargets, stackStateDeclaration } from './fault-targets.ts';
 import { cutOver, cutoverMove, settleCutover } from './migration-cutover.ts';
+import { rollBack, rollbackMove, settleRollback } from './migration-rollback.ts';
 import { regionMembers } from './region-members.ts';
 
 /** Toxics peakdrill creates carry this prefix, so a sweep can find any it left behind. */
@@ -167,6 +168,10 @@ export class Nemesis {
         const { to, from } = cutoverMove(spec.target, spec.freezeMs, spec.holdMs);
         return [{ action: 'settle-cutover', to, from }];
       }
+      case 'migration-rollback': {
+        const { to, from } = rollbackMove(spec.target, spec.freezeMs, spec.holdMs);
+        return [{ action: 'settle-rollback', to, from }];
+      }
     }
   }
 
@@ -238,6 +243,15 @@ export class Nemesis {
           )),
         };
         return;
+      case 'migration-rollback':
+        fault.outcome = {
+          ...(await rollBack(
+            this.state,
+            this.toxiproxy,
+            rollbackMove(spec.target, spec.freezeMs, spec.holdMs),
+          )),
+        };
+        return;
     }
   }
 
@@ -270,6 +284,8 @@ export class Nemesis {
         return settleFailback(this.state, undo);
       case 'settle-cutover':
         return settleCutover(this.state, this.toxiproxy, undo);
+      case 'settle-rollback':
+        return settleRollback(this.state, this.toxiproxy, undo);
       case 'none':
         return;
     }

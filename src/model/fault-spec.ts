@@ -69,6 +69,13 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     freezeMs: z.number().int().min(1_000).max(600_000).default(30_000),
     holdMs: z.number().int().min(0).max(600_000).default(0),
   }),
+  // After a cutover: writes go back to the site it left (blue: a), by the same playbook.
+  z.strictObject({
+    kind: z.literal('migration-rollback'),
+    target: z.enum(['a', 'b']).default('a'),
+    freezeMs: z.number().int().min(1_000).max(600_000).default(30_000),
+    holdMs: z.number().int().min(0).max(600_000).default(0),
+  }),
   z.strictObject({
     kind: z.literal('latency'),
     target: proxyTarget,

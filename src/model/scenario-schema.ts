@@ -51,6 +51,12 @@ export const scenarioFaultSchema = z.discriminatedUnion('kind', [
     hold: duration.default(0),
   }),
   z.strictObject({
+    kind: z.literal('migration-rollback'),
+    target: z.enum(['a', 'b']).default('a'),
+    freeze: duration.default(30_000),
+    hold: duration.default(0),
+  }),
+  z.strictObject({
     kind: z.literal('reset-peer'),
     target: proxyTarget,
     timeout: duration.default(0),
@@ -270,12 +276,12 @@ function cutoverProblems(
   s: { speed: number; traffic: unknown; store: { topology: string } },
   fault: { kind: string; freeze?: number; hold?: number },
 ): { path: string[]; message: string }[] {
-  if (fault.kind !== 'migration-cutover') return [];
+  if (fault.kind !== 'migration-cutover' && fault.kind !== 'migration-rollback') return [];
   const out: { path: string[]; message: string }[] = [];
   if (s.store.topology !== 'migration') {
     out.push({
       path: ['kind'],
-      message: 'a migration-cutover needs store.topology: migration (blue and green joined by CDC)',
+      message: `a ${fault.kind} needs store.topology: migration (blue and green joined by CDC)`,
     });
   }
   const freeze = fault.freeze ?? 0;

@@ -200,7 +200,9 @@ export class FailoverController {
       );
     }
     this.currentRole = 'primary';
-    this.options.ctx.log.warn('resumed as primary: the handover did not finish');
+    // A store frozen for a cutover and fenced by it queued webhooks; the writer applies them.
+    this.queueing = false;
+    this.options.ctx.log.warn('resumed as primary: the handover did not finish, or is being rolled back');
     await this.options
       .onPrimary()
       .catch((error: unknown) => this.options.ctx.log.error({ err: error }, 'after resuming'));

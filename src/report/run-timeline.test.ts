@@ -147,7 +147,7 @@ describe('buildRunTimeline', () => {
     expect(t.faults[0]!.phases).toEqual([
       { name: 'frozen', atMs: 1_000 },
       { name: 'drained', atMs: 1_100 },
-      { name: 'green promoted', atMs: 1_400 },
+      { name: 'writes taken over', atMs: 1_400 },
       { name: 'edge switched', atMs: 1_450 },
       { name: 'queue replayed', atMs: 1_800 },
     ]);

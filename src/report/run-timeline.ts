@@ -48,7 +48,7 @@ export interface FaultSpan {
 /** A cutover's step offsets (ms after its freeze began) as named phases on the run clock. */
 const CUTOVER_PHASES: readonly (readonly [string, string])[] = [
   ['drained', 'drainedAtMs'],
-  ['green promoted', 'promotedAtMs'],
+  ['writes taken over', 'promotedAtMs'],
   ['edge switched', 'switchedAtMs'],
   ['queue replayed', 'replayedAtMs'],
 ];

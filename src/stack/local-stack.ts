@@ -203,7 +203,13 @@ export class LocalStack extends StackBuilder {
         : [];
       // Once blue's store made its schema: green gets the same, then subscribes.
       if (migration) {
-        await startMigrationCdc({ password, blue: portA, green: portB, link: repl.listen.port });
+        await startMigrationCdc({
+          password,
+          blue: portA,
+          green: portB,
+          link: repl.listen.port,
+          backLink: replBack.listen.port,
+        });
       }
       const members = this.members
         ? await this.members({ ctx, toxiproxy, links, postgresPorts: { a: portA, b: portB } })

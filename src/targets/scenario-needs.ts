@@ -35,6 +35,7 @@ const ABILITY_OF_FAULT: Readonly<Record<string, Ability>> = {
   'db-failover': 'failover',
   failback: 'failback',
   'migration-cutover': 'migration',
+  'migration-rollback': 'migration',
 };
 
 export interface TargetAbilities {

@@ -99,12 +99,14 @@ export function referenceStoreApiOn(
     probes: (context) => {
       const probes = referenceStoreProbes(regions, context);
       const blue = state.endpoints['postgres-a']?.port;
-      // The parallel run's CDC, measured all the way (the migration topology only).
-      if (state.topology === 'migration' && blue !== undefined) {
+      // The migration's CDC, forward then fallback, measured all the way (the migration topology only).
+      const green = state.endpoints['postgres-b']?.port;
+      if (state.topology === 'migration' && blue !== undefined && green !== undefined) {
         probes.specs.set(
           PROBE.cdcLag,
           cdcLagProbe({
             bluePort: blue,
+            greenPort: green,
             password: state.secrets.pgPassword,
             everyMs: context.propagationEveryMs,
           }),

@@ -1,0 +1,81 @@
+// The rollback drill: after a cutover, green hands writes back to blue by the same
+// playbook (migration-handover.ts), drained through the fallback CDC the cutover set
+// up, so every sale green took is on blue afterwards; the lost-acks checker names any
+// that is not, one by one. Blue resumes (it was fenced by green's promotion) and green
+// is fenced. `settleRollback` is the undo an interrupted one needs.
+import type { Toxiproxy } from 'toxiproxy-node-client';
+import { PeakdrillError } from '../model/errors.ts';
+import { fallbackRoute } from '../stack/migration-cdc.ts';
+import type { StackState } from '../stack/stack-state.ts';
+import type { CutoverMove } from './migration-cutover.ts';
+import {
+  assertMigrationTopology,
+  type HandoverReport,
+  handOver,
+  migrationPorts,
+  storeAdmin,
+  storeHealth,
+  switchEdgeTo,
+} from './migration-handover.ts';
+
+/** `to`: blue, the side writes go back to; `from`: green. */
+export type RollbackMove = CutoverMove;
+
+export function rollbackMove(target: string, freezeMs: number, holdMs: number): RollbackMove {
+  return { to: target, from: target === 'a' ? 'b' : 'a', freezeMs, holdMs };
+}
+
+async function preconditions(state: StackState, move: RollbackMove): Promise<void> {
+  assertMigrationTopology(state);
+  const from = await storeHealth(state, `store-${move.from}`).catch(() => undefined);
+  if (from?.role !== 'primary') {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_FAULT_APPLY',
+      `nothing to roll back: store-${move.from} is ${from?.role ?? 'unreachable'}, not the writer`,
+      { hint: 'schedule the rollback after the migration-cutover (after: <its name>)' },
+    );
+  }
+}
+
+export async function rollBack(
+  state: StackState,
+  toxiproxy: Toxiproxy,
+  move: RollbackMove,
+): Promise<HandoverReport> {
+  await preconditions(state, move);
+  const ports = migrationPorts(state);
+  return handOver(state, toxiproxy, {
+    what: `rollback to ${move.to}`,
+    from: move.from,
+    to: move.to,
+    route: fallbackRoute(ports),
+    freezeMs: move.freezeMs,
+    holdMs: move.holdMs,
+    afterDrain: async () => {},
+    takeWrites: async () => {
+      await storeAdmin(state, `store-${move.to}`, '/admin/resume');
+      await storeAdmin(state, `store-${move.from}`, '/admin/fence');
+    },
+    abandon: () => storeAdmin(state, `store-${move.from}`, '/admin/unfreeze'),
+  });
+}
+
+/**
+ * The undo. A rollback that finished (blue the writer) stays done: the edge is made to
+ * lead to blue if the switch was cut short. One that stopped before blue took writes
+ * leaves green the writer, unfrozen, with the edge on green.
+ */
+export async function settleRollback(
+  state: StackState,
+  toxiproxy: Toxiproxy,
+  move: Pick<RollbackMove, 'to' | 'from'>,
+): Promise<void> {
+  const to = await storeHealth(state, `store-${move.to}`).catch(() => undefined);
+  if (to?.role === 'primary') {
+    await switchEdgeTo(toxiproxy, state, `store-${move.to}`);
+    return;
+  }
+  const from = await storeHealth(state, `store-${move.from}`).catch(() => undefined);
+  if (from?.role === 'frozen') await storeAdmin(state, `store-${move.from}`, '/admin/unfreeze');
+  await switchEdgeTo(toxiproxy, state, `store-${move.from}`);
+}
