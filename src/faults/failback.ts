@@ -17,7 +17,7 @@ import { PeakdrillError } from '../model/errors.ts';
 import type { HealthBody } from '../reference-store/admin-routes.ts';
 import { StoreClient } from '../reference-store/store-client.ts';
 import { dataDirOf, resyncAsStandby } from '../stack/postgres-resync.ts';
-import { connectionConfig, waitStreaming, withClient } from '../stack/postgres-service.ts';
+import { connectionConfig, waitStreaming, withClient, writesSettledLsn } from '../stack/postgres-service.ts';
 import { readProcessSpec } from '../stack/process-supervisor.ts';
 import { stackLayout } from '../stack/stack-context.ts';
 import type { StackControl } from '../stack/stack-control.ts';
@@ -141,20 +141,7 @@ async function freezeWriter(state: StackState, move: FailbackMove): Promise<stri
       // this moment is read-only. One begun before (a checkout past the store's role check)
       // may still commit: wait for those to end rather than kill them under the store.
       await sleep(200);
-      const since = (await c.query<{ t: string }>('SELECT clock_timestamp()::text AS t')).rows[0]!.t;
-      await waitUntil(
-        async () => {
-          const r = await c.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-              WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start < $1::timestamptz`,
-            [since],
-          );
-          return r.rows[0]!.n === 0;
-        },
-        { what: `region ${move.from}'s open transactions to end`, timeoutMs: 15_000, intervalMs: 20 },
-      );
-      const r = await c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-      return r.rows[0]!.lsn;
+      return writesSettledLsn(c, `region ${move.from}'s open transactions to end`);
     },
   );
 }

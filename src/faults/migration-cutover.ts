@@ -11,11 +11,10 @@ import {
   assertMigrationTopology,
   type HandoverReport,
   handOver,
-  MIGRATION_EDGE,
   migrationPorts,
+  settleMove,
   storeAdmin,
   storeHealth,
-  switchEdgeTo,
 } from './migration-handover.ts';
 
 export interface CutoverMove {
@@ -77,26 +76,11 @@ export async function cutOver(
   });
 }
 
-/**
- * The undo. A cutover that finished (green the writer) stays done: the edge is made
- * to lead to green if the switch was cut short. One that stopped before green took
- * writes goes back to blue: unfrozen, the edge on blue, no subscription or slot left.
- * Either way the edge leads to a side that holds every acknowledged sale.
- */
-export async function settleCutover(
+/** The undo: a finished cutover stays; an unfinished one goes back to blue with no CDC left. */
+export function settleCutover(
   state: StackState,
   toxiproxy: Toxiproxy,
   move: Pick<CutoverMove, 'to' | 'from'>,
 ): Promise<void> {
-  const to = await storeHealth(state, `store-${move.to}`).catch(() => undefined);
-  if (to?.role === 'primary') {
-    await switchEdgeTo(toxiproxy, state, `store-${move.to}`);
-    return;
-  }
-  const from = await storeHealth(state, `store-${move.from}`).catch(() => undefined);
-  if (from?.role === 'frozen') await storeAdmin(state, `store-${move.from}`, '/admin/unfreeze');
-  await switchEdgeTo(toxiproxy, state, `store-${move.from}`);
-  await stopMigrationCdc(migrationPorts(state));
+  return settleMove(state, toxiproxy, move, () => stopMigrationCdc(migrationPorts(state)));
 }
-
-export { MIGRATION_EDGE };

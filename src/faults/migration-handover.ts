@@ -28,10 +28,9 @@ import {
   syncSequences,
   waitDrained,
 } from '../stack/migration-cdc.ts';
-import { connectionConfig, withClient } from '../stack/postgres-service.ts';
+import { connectionConfig, withClient, writesSettledLsn } from '../stack/postgres-service.ts';
 import { stackLayout } from '../stack/stack-context.ts';
 import { type StackState, writeStackState } from '../stack/stack-state.ts';
-import { waitUntil } from '../stack/wait-strategy.ts';
 import { KafkaPartitionReader } from '../streams/kafka-partition-reader.ts';
 
 /** The edge traffic comes in by: blue's at first, led to whichever side takes writes. */
@@ -119,22 +118,10 @@ export function assertMigrationTopology(state: StackState): void {
 }
 
 /** The writer's transactions begun before the freeze have ended; returns the LSN the other side must confirm. */
-async function quiesce(route: CdcRoute): Promise<string> {
-  return withClient(connectionConfig(route.source, route.password, 'postgres'), async (c) => {
-    const since = (await c.query<{ t: string }>('SELECT clock_timestamp()::text AS t')).rows[0]!.t;
-    await waitUntil(
-      async () => {
-        const r = await c.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start < $1::timestamptz`,
-          [since],
-        );
-        return r.rows[0]!.n === 0;
-      },
-      { what: "the writer's open transactions to end after the freeze", timeoutMs: 15_000, intervalMs: 20 },
-    );
-    return (await c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
-  });
+function quiesce(route: CdcRoute): Promise<string> {
+  return withClient(connectionConfig(route.source, route.password, 'postgres'), (c) =>
+    writesSettledLsn(c, "the writer's open transactions to end after the freeze"),
+  );
 }
 
 /** Replays what was queued since `sinceMs` into the side taking writes, until a fetch brings nothing. */
@@ -275,4 +262,27 @@ export async function handOver(
     switchedAtMs,
     replayedAtMs: since(),
   };
+}
+
+/**
+ * The undo of a move from `from` to `to`. One that finished (`to` the writer) stays
+ * done: the edge is made to lead to `to` if the switch was cut short. One that stopped
+ * before `to` took writes goes back: `from` unfrozen and the edge on it, then
+ * `afterAbandon`. Either way the edge leads to a side that holds every acknowledged sale.
+ */
+export async function settleMove(
+  state: StackState,
+  toxiproxy: Toxiproxy,
+  move: { readonly to: string; readonly from: string },
+  afterAbandon: () => Promise<void> = async () => {},
+): Promise<void> {
+  const to = await storeHealth(state, `store-${move.to}`).catch(() => undefined);
+  if (to?.role === 'primary') {
+    await switchEdgeTo(toxiproxy, state, `store-${move.to}`);
+    return;
+  }
+  const from = await storeHealth(state, `store-${move.from}`).catch(() => undefined);
+  if (from?.role === 'frozen') await storeAdmin(state, `store-${move.from}`, '/admin/unfreeze');
+  await switchEdgeTo(toxiproxy, state, `store-${move.from}`);
+  await afterAbandon();
 }

@@ -13,9 +13,9 @@ import {
   type HandoverReport,
   handOver,
   migrationPorts,
+  settleMove,
   storeAdmin,
   storeHealth,
-  switchEdgeTo,
 } from './migration-handover.ts';
 
 /** `to`: blue, the side writes go back to; `from`: green. */
@@ -60,22 +60,11 @@ export async function rollBack(
   });
 }
 
-/**
- * The undo. A rollback that finished (blue the writer) stays done: the edge is made to
- * lead to blue if the switch was cut short. One that stopped before blue took writes
- * leaves green the writer, unfrozen, with the edge on green.
- */
-export async function settleRollback(
+/** The undo: a finished rollback stays; an unfinished one leaves green the writer, unfrozen. */
+export function settleRollback(
   state: StackState,
   toxiproxy: Toxiproxy,
   move: Pick<RollbackMove, 'to' | 'from'>,
 ): Promise<void> {
-  const to = await storeHealth(state, `store-${move.to}`).catch(() => undefined);
-  if (to?.role === 'primary') {
-    await switchEdgeTo(toxiproxy, state, `store-${move.to}`);
-    return;
-  }
-  const from = await storeHealth(state, `store-${move.from}`).catch(() => undefined);
-  if (from?.role === 'frozen') await storeAdmin(state, `store-${move.from}`, '/admin/unfreeze');
-  await switchEdgeTo(toxiproxy, state, `store-${move.from}`);
+  return settleMove(state, toxiproxy, move);
 }

@@ -326,3 +326,24 @@ export async function promote(port: number, password: string): Promise<void> {
     await c.query('SELECT pg_promote(true, 30)');
   });
 }
+
+/**
+ * Waits until every client transaction that began before now has ended, then returns
+ * the WAL position: what a standby or subscriber must reach to hold everything those
+ * transactions committed. Used after a writer stopped taking new writes.
+ */
+export async function writesSettledLsn(c: pg.ClientBase, what: string): Promise<string> {
+  const since = (await c.query<{ t: string }>('SELECT clock_timestamp()::text AS t')).rows[0]!.t;
+  await waitUntil(
+    async () => {
+      const r = await c.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start < $1::timestamptz`,
+        [since],
+      );
+      return r.rows[0]!.n === 0;
+    },
+    { what, timeoutMs: 15_000, intervalMs: 20 },
+  );
+  return (await c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+}
