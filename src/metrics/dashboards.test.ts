@@ -39,6 +39,14 @@ describe('dashboards/', () => {
     expect(out).toMatch(/SUCCESS: 6 rules found/);
   });
 
+  it('every alert rule reads metrics peakdrill serves', async () => {
+    const served = await servedNames();
+    const rules = readFileSync(join(DIR, 'peakdrill-alerts.yaml'), 'utf8');
+    const named = [...rules.matchAll(/\b(peakdrill_[a-z_]+)/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThanOrEqual(6);
+    for (const name of named) expect(served, name).toContain(name);
+  });
+
   it('every panel queries metrics peakdrill serves, and draws its threshold', async () => {
     const dash = JSON.parse(readFileSync(join(DIR, 'peakdrill-game-day.json'), 'utf8')) as {
       panels: Panel[];

@@ -61,7 +61,7 @@ describe('run metrics', () => {
     let text = await m.registry.metrics();
     expect(text).toMatch(/peakdrill_cdc_lag_bytes\{[^}]*\} 4096/);
     expect(text).toMatch(/peakdrill_cdc_lag_seconds\{[^}]*\} 0.012/);
-    expect(text).toMatch(/peakdrill_webhook_replay_backlog\{[^}]*\} 3/);
+    expect(text).toMatch(/peakdrill_webhook_backlog\{[^}]*\} 3/);
     m.observe({
       type: 'fault',
       phase: 'stop',
@@ -79,7 +79,7 @@ describe('run metrics', () => {
       value: { ended: true },
     });
     text = await m.registry.metrics();
-    expect(text).toMatch(/peakdrill_webhook_replay_backlog\{[^}]*\} 0/);
+    expect(text).toMatch(/peakdrill_webhook_backlog\{[^}]*\} 0/);
     expect(text).toMatch(/peakdrill_webhooks_queued_total\{[^}]*\} 3/);
     expect(text).toMatch(/peakdrill_cdc_lag_bytes\{[^}]*\} 0/);
   });
@@ -89,11 +89,19 @@ describe('run metrics', () => {
     m.setVerdict([
       { name: 'drift', valid: false, figures: { driftRate: 0.02 }, evidence: [], explanation: '' },
       { name: 'oversell', valid: true, figures: { oversoldUnits: 0 }, evidence: [], explanation: '' },
+      {
+        name: 'stock-confirmation',
+        valid: true,
+        figures: { unconfirmedStockRate: 0.004 },
+        evidence: [],
+        explanation: '',
+      },
     ]);
     m.setPhase('checking');
     m.setPhase('done');
     const text = await m.registry.metrics();
     expect(text).toMatch(/peakdrill_drift_rate\{[^}]*\} 0.02/);
+    expect(text).toMatch(/peakdrill_unconfirmed_stock_ratio\{[^}]*\} 0.004/);
     expect(text).toMatch(/peakdrill_check_valid\{checker="drift"[^}]*\} 0/);
     expect(text).toMatch(/peakdrill_run_phase\{phase="checking"[^}]*\} 0/);
     expect(text).toMatch(/peakdrill_run_phase\{phase="done"[^}]*\} 1/);

@@ -25,6 +25,12 @@ const VERDICT_GAUGES: readonly (readonly [string, string, string, string])[] = [
     'Writes taken by a second writer',
   ],
   ['idempotency', 'duplicateApplies', 'peakdrill_duplicate_applies', 'Effects applied more than once'],
+  [
+    'stock-confirmation',
+    'unconfirmedStockRate',
+    'peakdrill_unconfirmed_stock_ratio',
+    'Share of orders taken with stock not confirmed (backordered), 0..1',
+  ],
 ];
 
 export interface RunMetricsOptions {
@@ -130,7 +136,7 @@ export class RunMetrics {
       registers,
     });
     this.replayBacklog = new Gauge({
-      name: 'peakdrill_webhook_replay_backlog',
+      name: 'peakdrill_webhook_backlog',
       help: 'Webhooks queued and not yet known to be replayed (a migration KPI: at most 1,000)',
       registers,
     });
