@@ -19,8 +19,9 @@ export default defineScenario({
   },
   faults: [
     {
+      // Checkouts arriving in this freeze are held, not refused: they go through once green takes over.
       name: 'cutover-to-green',
-      fault: { kind: 'migration-cutover', target: 'b', freeze: '15s', hold: '4s' },
+      fault: { kind: 'migration-cutover', target: 'b', freeze: '15s', hold: '2s', checkouts: 'hold' },
       at: '30s',
       for: '20s',
     },

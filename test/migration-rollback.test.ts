@@ -37,6 +37,13 @@ describe('migration rollback drill', () => {
     const stops = history.split('\n').filter((l) => l.includes('"phase":"stop"'));
     expect(stops).toHaveLength(2);
     for (const stop of stops) expect(stop).toContain('"promotedAtMs"');
+    // The cutover held checkouts instead of refusing them: some were answered only after green took over.
+    const held = history
+      .split('\n')
+      .filter((l) => l.startsWith('{"type":"ok"') && l.includes('"f":"checkout"'))
+      .map((l) => (JSON.parse(l) as { latencyMs: number }).latencyMs)
+      .filter((ms) => ms >= 1_500);
+    expect(held.length).toBeGreaterThan(0);
     const report = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(report.match(/class="phases"/g)).toHaveLength(2);
     expect(report).toContain('roll back: no, because');

@@ -51,7 +51,13 @@ export function toFaultSpec(fault: ScheduledFault['fault']): FaultSpec {
       };
     case 'migration-cutover':
     case 'migration-rollback':
-      return { kind: fault.kind, target: fault.target, freezeMs: fault.freeze, holdMs: fault.hold };
+      return {
+        kind: fault.kind,
+        target: fault.target,
+        freezeMs: fault.freeze,
+        holdMs: fault.hold,
+        checkouts: fault.checkouts,
+      };
     default:
       return fault;
   }

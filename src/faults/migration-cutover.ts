@@ -26,12 +26,20 @@ export interface CutoverMove {
   readonly freezeMs: number;
   /** The shortest it lasts (a playbook's announced window), whatever the drain needs. */
   readonly holdMs: number;
+  /** What the frozen writer does with a checkout: refuse it with a retry answer, or hold it. */
+  readonly checkouts: 'refuse' | 'hold';
 }
 
 export type CutoverReport = HandoverReport;
 
-export function cutoverMove(target: string, freezeMs: number, holdMs: number): CutoverMove {
-  return { to: target, from: target === 'a' ? 'b' : 'a', freezeMs, holdMs };
+export function cutoverMove(spec: {
+  target: string;
+  freezeMs: number;
+  holdMs: number;
+  checkouts: 'refuse' | 'hold';
+}): CutoverMove {
+  const { target, freezeMs, holdMs, checkouts } = spec;
+  return { to: target, from: target === 'a' ? 'b' : 'a', freezeMs, holdMs, checkouts };
 }
 
 async function preconditions(state: StackState, move: CutoverMove): Promise<void> {
@@ -61,6 +69,7 @@ export async function cutOver(
     route: forwardRoute(ports),
     freezeMs: move.freezeMs,
     holdMs: move.holdMs,
+    checkouts: move.checkouts,
     // Blue follows green from the moment green may take writes: the way back stays open.
     afterDrain: () => startCdc(fallbackRoute(ports), { copyData: false }),
     // Green's promotion fences blue (its peer is the edge, still on blue until the switch).

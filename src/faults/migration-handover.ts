@@ -45,6 +45,7 @@ export interface HandoverPlan {
   readonly route: CdcRoute;
   readonly freezeMs: number;
   readonly holdMs: number;
+  readonly checkouts: 'refuse' | 'hold';
   readonly afterDrain: () => Promise<void>;
   readonly takeWrites: () => Promise<void>;
   /** Undo of steps 1–3 when the freeze window runs out or a step fails. */
@@ -77,8 +78,13 @@ export function storeClient(state: StackState, name: string): StoreClient {
   return new StoreClient(url, { timeoutMs: 10_000 });
 }
 
-export async function storeAdmin(state: StackState, name: string, path: string): Promise<void> {
-  const res = await storeClient(state, name).request<{ message?: string } | undefined>('POST', path);
+export async function storeAdmin(
+  state: StackState,
+  name: string,
+  path: string,
+  body?: unknown,
+): Promise<void> {
+  const res = await storeClient(state, name).request<{ message?: string } | undefined>('POST', path, body);
   if (res.status >= 300) {
     throw new PeakdrillError(
       'PEAKDRILL_ERR_FAULT_APPLY',
@@ -195,7 +201,7 @@ async function freezeAndDrain(
   frozenAt: number,
 ): Promise<{ drainMs: number; drainedAtMs: number }> {
   const deadline = performance.now() + plan.freezeMs;
-  await storeAdmin(state, `store-${plan.from}`, '/admin/freeze');
+  await storeAdmin(state, `store-${plan.from}`, '/admin/freeze', { checkouts: plan.checkouts });
   try {
     const lsn = await quiesce(plan.route);
     const drainStart = performance.now();

@@ -7,7 +7,7 @@ import type { Toxiproxy } from 'toxiproxy-node-client';
 import { PeakdrillError } from '../model/errors.ts';
 import { fallbackRoute } from '../stack/migration-cdc.ts';
 import type { StackState } from '../stack/stack-state.ts';
-import type { CutoverMove } from './migration-cutover.ts';
+import { type CutoverMove, cutoverMove } from './migration-cutover.ts';
 import {
   assertMigrationTopology,
   type HandoverReport,
@@ -21,8 +21,8 @@ import {
 /** `to`: blue, the side writes go back to; `from`: green. */
 export type RollbackMove = CutoverMove;
 
-export function rollbackMove(target: string, freezeMs: number, holdMs: number): RollbackMove {
-  return { to: target, from: target === 'a' ? 'b' : 'a', freezeMs, holdMs };
+export function rollbackMove(spec: Parameters<typeof cutoverMove>[0]): RollbackMove {
+  return cutoverMove(spec);
 }
 
 async function preconditions(state: StackState, move: RollbackMove): Promise<void> {
@@ -51,6 +51,7 @@ export async function rollBack(
     route: fallbackRoute(ports),
     freezeMs: move.freezeMs,
     holdMs: move.holdMs,
+    checkouts: move.checkouts,
     afterDrain: async () => {},
     takeWrites: async () => {
       await storeAdmin(state, `store-${move.to}`, '/admin/resume');

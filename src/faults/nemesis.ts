@@ -165,11 +165,11 @@ export class Nemesis {
       case 'failback':
         return [{ action: 'settle-failback', ...failbackMove(spec.target) }];
       case 'migration-cutover': {
-        const { to, from } = cutoverMove(spec.target, spec.freezeMs, spec.holdMs);
+        const { to, from } = cutoverMove(spec);
         return [{ action: 'settle-cutover', to, from }];
       }
       case 'migration-rollback': {
-        const { to, from } = rollbackMove(spec.target, spec.freezeMs, spec.holdMs);
+        const { to, from } = rollbackMove(spec);
         return [{ action: 'settle-rollback', to, from }];
       }
     }
@@ -236,20 +236,12 @@ export class Nemesis {
         return failBack(this.state, this.control, failbackMove(spec.target));
       case 'migration-cutover':
         fault.outcome = {
-          ...(await cutOver(
-            this.state,
-            this.toxiproxy,
-            cutoverMove(spec.target, spec.freezeMs, spec.holdMs),
-          )),
+          ...(await cutOver(this.state, this.toxiproxy, cutoverMove(spec))),
         };
         return;
       case 'migration-rollback':
         fault.outcome = {
-          ...(await rollBack(
-            this.state,
-            this.toxiproxy,
-            rollbackMove(spec.target, spec.freezeMs, spec.holdMs),
-          )),
+          ...(await rollBack(this.state, this.toxiproxy, rollbackMove(spec))),
         };
         return;
     }

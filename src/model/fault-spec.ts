@@ -68,6 +68,8 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     target: z.enum(['a', 'b']).default('b'),
     freezeMs: z.number().int().min(1_000).max(600_000).default(30_000),
     holdMs: z.number().int().min(0).max(600_000).default(0),
+    /** What the frozen writer does with a checkout: refuse it (503 frozen, send again) or hold it until the freeze ends. */
+    checkouts: z.enum(['refuse', 'hold']).default('refuse'),
   }),
   // After a cutover: writes go back to the site it left (blue: a), by the same playbook.
   z.strictObject({
@@ -75,6 +77,8 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
     target: z.enum(['a', 'b']).default('a'),
     freezeMs: z.number().int().min(1_000).max(600_000).default(30_000),
     holdMs: z.number().int().min(0).max(600_000).default(0),
+    /** What the frozen writer does with a checkout: refuse it (503 frozen, send again) or hold it until the freeze ends. */
+    checkouts: z.enum(['refuse', 'hold']).default('refuse'),
   }),
   z.strictObject({
     kind: z.literal('latency'),

@@ -156,6 +156,7 @@ describe('validateScenario', () => {
       target: 'b',
       freeze: 20_000,
       hold: 5_000,
+      checkouts: 'refuse',
     });
   });
 });

@@ -49,12 +49,14 @@ export const scenarioFaultSchema = z.discriminatedUnion('kind', [
     target: z.enum(['a', 'b']).default('b'),
     freeze: duration.default(30_000),
     hold: duration.default(0),
+    checkouts: z.enum(['refuse', 'hold']).default('refuse'),
   }),
   z.strictObject({
     kind: z.literal('migration-rollback'),
     target: z.enum(['a', 'b']).default('a'),
     freeze: duration.default(30_000),
     hold: duration.default(0),
+    checkouts: z.enum(['refuse', 'hold']).default('refuse'),
   }),
   z.strictObject({
     kind: z.literal('reset-peer'),

@@ -101,8 +101,16 @@ export function registerAdminRoutes(
     return { region: ctx.region, role: failover.role };
   });
   // A migration cutover's freeze window: writes held (503 frozen), webhooks queued on Kafka.
-  app.post('/admin/freeze', async () => {
-    await failover.freeze();
+  app.post('/admin/freeze', async (request) => {
+    const checkouts = (request.body as { checkouts?: unknown } | undefined)?.checkouts;
+    if (checkouts !== undefined && checkouts !== 'hold' && checkouts !== 'refuse') {
+      throw new StoreApiError(
+        400,
+        'invalid-request',
+        `checkouts must be "hold" or "refuse", not ${JSON.stringify(checkouts)}`,
+      );
+    }
+    await failover.freeze({ holdCheckouts: checkouts === 'hold' });
     return { region: ctx.region, role: failover.role };
   });
   app.post('/admin/unfreeze', async () => {

@@ -42,6 +42,9 @@ export class FailoverController {
   private promotedBy: 'admin' | 'automatic' | null = null;
   private promoting: Promise<void> | undefined;
   private queueing = false;
+  /** Frozen with checkouts held (not refused): they wait for the freeze to end. */
+  private holding = false;
+  private readonly frozenWaiters = new Set<() => void>();
   private peerHealthy: boolean | null = null;
   private peerSeenHealthy = false;
   private unhealthySince: number | undefined;
@@ -71,6 +74,8 @@ export class FailoverController {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    // Held writes must not hold up a shutdown: they are refused as the store goes.
+    for (const wake of [...this.frozenWaiters]) wake();
     await this.polling;
     await this.promoting?.catch(() => {});
   }
@@ -115,17 +120,44 @@ export class FailoverController {
    * Marketplace webhooks are queued durably instead of applied, from the freeze on: a
    * cutover replays them into the new system, so they must not be refused or lost here.
    */
+  private setRole(role: LiveRole): void {
+    this.currentRole = role;
+    if (role === 'frozen') return;
+    this.holding = false;
+    for (const wake of this.frozenWaiters) wake();
+    this.frozenWaiters.clear();
+  }
+
+  /**
+   * A write arriving while frozen with checkouts held waits here until the freeze ends
+   * (unfrozen: it goes ahead; fenced: it is refused and the client goes to the new
+   * writer) or `maxMs` passes. Resolves at once when not holding.
+   */
+  async whileHeld(maxMs: number): Promise<void> {
+    if (this.currentRole !== 'frozen' || !this.holding) return;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.frozenWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, maxMs);
+      this.frozenWaiters.add(wake);
+    });
+  }
+
   get queuesWebhooks(): boolean {
     return this.queueing;
   }
 
   /** A migration's freeze window opens: writes are held and webhooks queued until unfreeze or fence. */
-  async freeze(): Promise<void> {
+  async freeze(options: { holdCheckouts?: boolean } = {}): Promise<void> {
     if (this.currentRole === 'frozen') return;
     if (this.currentRole !== 'primary') {
       throw new StoreApiError(409, 'not-primary', `region ${this.options.ctx.region} is not the writer`);
     }
-    this.currentRole = 'frozen';
+    this.setRole('frozen');
+    this.holding = options.holdCheckouts === true;
     this.queueing = true;
     this.options.ctx.log.warn('frozen: writes held for a cutover; webhooks are queued');
     // Workers write (scans) and publish (the outbox): the new system takes both over.
@@ -142,7 +174,7 @@ export class FailoverController {
         `region ${this.options.ctx.region} is ${this.currentRole}, not frozen: the cutover already moved writes`,
       );
     }
-    this.currentRole = 'primary';
+    this.setRole('primary');
     this.queueing = false;
     this.options.ctx.log.warn('unfrozen: the cutover did not finish; taking writes again');
     await this.options
@@ -154,7 +186,7 @@ export class FailoverController {
   async fence(): Promise<void> {
     if (this.currentRole === 'fenced') return;
     const was = this.currentRole;
-    this.currentRole = 'fenced';
+    this.setRole('fenced');
     this.options.ctx.log.warn({ was }, 'fenced: the other region took over writes');
     if (was === 'primary') await this.options.onFenced().catch(() => {});
   }
@@ -174,7 +206,7 @@ export class FailoverController {
       );
     }
     const was = this.currentRole;
-    this.currentRole = 'standby';
+    this.setRole('standby');
     this.promotedAt = null;
     this.promotedBy = null;
     this.options.ctx.log.warn({ was }, 'rejoined as standby: the database streams from the writer again');
@@ -199,7 +231,7 @@ export class FailoverController {
         `region ${this.options.ctx.region}'s database is a standby; it cannot take writes`,
       );
     }
-    this.currentRole = 'primary';
+    this.setRole('primary');
     // A store frozen for a cutover and fenced by it queued webhooks; the writer applies them.
     this.queueing = false;
     this.options.ctx.log.warn('resumed as primary: the handover did not finish, or is being rolled back');
@@ -248,7 +280,7 @@ export class FailoverController {
     } finally {
       client.release(broken);
     }
-    this.currentRole = 'primary';
+    this.setRole('primary');
     this.promotedAt = new Date().toISOString();
     this.promotedBy = by;
     ctx.log.warn(

@@ -12,12 +12,17 @@ import { returnOrder } from './return-repository.ts';
 import type { StoreContext } from './store-context.ts';
 import { StoreApiError } from './store-errors.ts';
 
+/** The longest a checkout is held in a freeze window before it is refused (503 frozen). */
+const HOLD_MAX_MS = 30_000;
+
 export function registerOrderRoutes(
   app: FastifyInstance,
   ctx: StoreContext,
   failover: FailoverController,
 ): void {
   app.post('/checkout', async (request, reply) => {
+    // Frozen with checkouts held: the shopper waits out the freeze instead of being refused.
+    await failover.whileHeld(HOLD_MAX_MS);
     requireWriter(failover, ctx.region);
     const key = idempotencyKey(request);
     const body = parseBody(checkoutRequest, request.body, 'checkout');
