@@ -7,6 +7,8 @@
 // follows green through repl-ba (no copy: blue already holds everything up to
 // the cutover), so a rollback can hand writes back without losing green's sales.
 // What logical replication does not carry (sequences) each move syncs itself.
+
+import { PeakdrillError } from '../model/errors.ts';
 import { applyMigrations, BUSINESS_TABLES } from '../reference-store/schema-migrations.ts';
 import { LOOPBACK } from './free-port.ts';
 import { connectionConfig, PG_DATABASE, PG_USER, withClient } from './postgres-service.ts';
@@ -88,6 +90,15 @@ export async function startCdc(route: CdcRoute, options: { copyData: boolean }):
     await c.query(
       `CREATE SUBSCRIPTION ${route.name} CONNECTION ${quoteLiteral(conninfo)} PUBLICATION ${route.name}
          WITH (copy_data = ${options.copyData})`,
+    );
+  }).catch((error: Error) => {
+    throw new PeakdrillError(
+      'PEAKDRILL_ERR_STACK_START',
+      `the ${route.name} subscription (port ${route.target}) cannot reach its publisher through ${LOOPBACK}:${route.link}: ${error.message}`,
+      {
+        cause: error,
+        hint: 'the link proxy (repl-ab or repl-ba) must be enabled and the publisher run with wal_level=logical; `peakdrill stack down`, then start again',
+      },
     );
   });
   await waitUntil(() => streaming(route), {
