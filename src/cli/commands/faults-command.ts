@@ -127,7 +127,7 @@ export const faultsCommand: PeakdrillCommand<FaultsArgs> = {
       .positional('kind', {
         type: 'string',
         describe:
-          'for inject: latency, bandwidth, slow-close, timeout, reset-peer, slicer, limit-data, partition, cutover, process-kill, process-pause, region-loss, failback, db-failover, replication-pause',
+          'for inject: latency, bandwidth, slow-close, timeout, reset-peer, slicer, limit-data, partition, cutover, process-kill, process-pause, region-loss, failback, db-failover, replication-pause, migration-cutover, migration-rollback',
       })
       .option('target', {
         type: 'string',
