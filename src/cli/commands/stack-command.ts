@@ -10,6 +10,7 @@ import {
   defaultStackDir,
   LocalStack,
   type ReplicationMode,
+  type StackTopology,
   type StartedLocalStack,
   stackDown,
   stackIsRunning,
@@ -25,6 +26,7 @@ interface StackArgs {
   dir?: string;
   json: boolean;
   replication: ReplicationMode;
+  topology: StackTopology;
   toxiproxyPort?: number;
   store: boolean;
   defect?: DefectName;
@@ -34,7 +36,7 @@ export function formatEndpoints(state: PublicStackState): string {
   const store =
     state.defect === undefined ? 'no reference store' : `reference store: ${state.defect ?? 'correct'}`;
   const lines = [
-    `stack ${state.dir} (replication: ${state.replication}, ${store}, started ${state.startedAt})`,
+    `stack ${state.dir} (${state.topology === 'migration' ? 'migration: blue = a, green = b, CDC' : `replication: ${state.replication}`}, ${store}, started ${state.startedAt})`,
     'endpoints:',
   ];
   for (const [name, e] of Object.entries(state.endpoints)) {
@@ -51,6 +53,11 @@ export function formatEndpoints(state: PublicStackState): string {
 }
 
 async function up(args: StackArgs, ctx: CommandContext, dir: string): Promise<number> {
+  if (args.topology === 'migration' && !args.store) {
+    throw new PeakdrillError('PEAKDRILL_ERR_USAGE', '--topology migration needs the reference store', {
+      hint: 'drop --no-store: CDC replicates the store’s tables from blue to green',
+    });
+  }
   if (stackIsRunning(dir)) {
     throw new PeakdrillError('PEAKDRILL_ERR_STACK_STATE', `a stack is already running in ${dir}`, {
       hint: 'use it (`peakdrill stack status`), stop it (`peakdrill stack down`), or start another with --dir',
@@ -70,6 +77,7 @@ async function up(args: StackArgs, ctx: CommandContext, dir: string): Promise<nu
     const builder = new LocalStack()
       .withDir(dir)
       .withReplication(args.replication)
+      .withTopology(args.topology)
       .withToxiproxyPort(args.toxiproxyPort)
       .withEnv(ctx.env)
       .withLogger((line) => ctx.stderr.write(`${line}\n`));
@@ -125,6 +133,12 @@ export const stackCommand: PeakdrillCommand<StackArgs> = {
         choices: ['sync', 'async'] as const,
         default: 'sync' as ReplicationMode,
         describe: 'standby replication mode',
+      })
+      .option('topology', {
+        choices: ['regions', 'migration'] as const,
+        default: 'regions' as StackTopology,
+        describe:
+          'regions: postgres-b streams from postgres-a as a standby; migration: blue (a) and green (b) on their own databases, green fed by CDC (needs the store)',
       })
       .option('store', {
         type: 'boolean',
