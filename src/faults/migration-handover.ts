@@ -249,8 +249,13 @@ export async function handOver(
     await replay.drain(frozenAt);
     await switchEdgeTo(toxiproxy, state, `store-${plan.to}`);
     switchedAtMs = since();
-    // Requests already on their way to the old writer may still be queued there: give them a moment.
+    // Requests already on their way to the old writer may still be queued there: give them a
+    // moment, replay them, then make it refuse webhooks (the sender retries at the new writer)
+    // and replay what was queued up to that moment.
     await sleep(1_000);
+    await replay.drain(frozenAt);
+    await storeAdmin(state, `store-${plan.from}`, '/admin/stop-queueing');
+    await sleep(200);
     await replay.drain(frozenAt);
   } finally {
     await replay.close();

@@ -113,6 +113,10 @@ export function registerAdminRoutes(
     await failover.freeze({ holdCheckouts: checkouts === 'hold' });
     return { region: ctx.region, role: failover.role };
   });
+  app.post('/admin/stop-queueing', async () => {
+    failover.stopQueueing();
+    return { region: ctx.region, role: failover.role };
+  });
   app.post('/admin/unfreeze', async () => {
     await failover.unfreeze();
     return { region: ctx.region, role: failover.role };

@@ -49,8 +49,11 @@ describe('failover controller: a cutover freeze', () => {
     await f.fence();
     expect(await settlesWithin(held, 50)).toBe(true);
     expect(f.role).toBe('fenced');
-    // Still queueing: webhooks in flight to the old writer are replayed into the new one.
+    // Still queueing: webhooks in flight to the old writer are replayed into the new one,
+    // until the move is over and the queue is closed.
     expect(f.queuesWebhooks).toBe(true);
+    f.stopQueueing();
+    expect(f.queuesWebhooks).toBe(false);
   });
 
   it('refuses rather than holds unless asked, and never holds past its limit', async () => {
@@ -68,5 +71,8 @@ describe('failover controller: a cutover freeze', () => {
     await f.fence();
     await expect(f.freeze()).rejects.toMatchObject({ code: 'not-primary' });
     await expect(f.unfreeze()).rejects.toMatchObject({ code: 'not-frozen' });
+    const g = primary();
+    await g.freeze();
+    expect(() => g.stopQueueing()).toThrow(/still frozen/);
   });
 });

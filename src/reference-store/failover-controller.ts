@@ -164,6 +164,22 @@ export class FailoverController {
     await this.options.onFenced().catch(() => {});
   }
 
+  /**
+   * The move is over and its queue replayed: webhooks that still reach this fenced store
+   * (a connection opened before the edge moved) are refused, so the sender retries them
+   * at the writer, instead of queued where no replay will read them again.
+   */
+  stopQueueing(): void {
+    if (this.currentRole === 'frozen') {
+      throw new StoreApiError(
+        409,
+        'frozen',
+        `region ${this.options.ctx.region} is still frozen: its queue is in use`,
+      );
+    }
+    this.queueing = false;
+  }
+
   /** A cutover that did not finish: this store takes writes again. Refused once it was fenced. */
   async unfreeze(): Promise<void> {
     if (this.currentRole === 'primary') return;
