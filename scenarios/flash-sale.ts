@@ -7,7 +7,7 @@ export default defineScenario({
   name: 'flash-sale',
   description: 'A hot-SKU drop at peak with database latency spikes on db-a',
   traffic: { profile: 'flash-sale', duration: '6m', stores: 20, skus: 2_000 },
-  speed: 8,
+  speed: 5,
   fleets: {
     web: { shoppers: 200 },
     pos: { lanesPerStore: 4 },

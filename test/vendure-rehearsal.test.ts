@@ -105,8 +105,8 @@ describe('flash-sale on Vendure end to end (node engine)', () => {
     // The built-in drop, shortened: a minute of the profile at its own speed is still far
     // beyond Vendure's checkout rate on two cores (see the target-throughput bench).
     // 200 SKUs instead of 2,000: seeding them through the Admin API is most of the setup.
-    // Speed 5, as this test was sized for: the built-in now runs at 8 to keep CI short, and
-    // 740 checkouts a second leave Vendure nothing but timeouts on two cores.
+    // Speed 5, as this test was sized for, pinned here: at speed 8 the drop sends 740
+    // checkouts a second, which leaves Vendure nothing but timeouts on two cores.
     const short = {
       ...scenario,
       speed: 5,
