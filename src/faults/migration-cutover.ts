@@ -63,13 +63,9 @@ export async function cutOver(
   await preconditions(state, move);
   const ports = migrationPorts(state);
   return handOver(state, toxiproxy, {
+    ...move,
     what: `cutover to ${move.to}`,
-    from: move.from,
-    to: move.to,
     route: forwardRoute(ports),
-    freezeMs: move.freezeMs,
-    holdMs: move.holdMs,
-    checkouts: move.checkouts,
     // Blue follows green from the moment green may take writes: the way back stays open.
     afterDrain: () => startCdc(fallbackRoute(ports), { copyData: false }),
     // Green's promotion fences blue (its peer is the edge, still on blue until the switch).

@@ -45,13 +45,9 @@ export async function rollBack(
   await preconditions(state, move);
   const ports = migrationPorts(state);
   return handOver(state, toxiproxy, {
+    ...move,
     what: `rollback to ${move.to}`,
-    from: move.from,
-    to: move.to,
     route: fallbackRoute(ports),
-    freezeMs: move.freezeMs,
-    holdMs: move.holdMs,
-    checkouts: move.checkouts,
     afterDrain: async () => {},
     takeWrites: async () => {
       await storeAdmin(state, `store-${move.to}`, '/admin/resume');

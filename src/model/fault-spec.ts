@@ -60,26 +60,23 @@ export const durationFreeFaultSchemas = [
   z.strictObject({ kind: z.literal('replication-pause'), target: z.literal('repl-ab').default('repl-ab') }),
 ] as const;
 
+/** What both moves of a migration take: the site writes go to, and the freeze window's terms. */
+function migrationMove(site: 'a' | 'b') {
+  return {
+    target: z.enum(['a', 'b']).default(site),
+    freezeMs: z.number().int().min(1_000).max(600_000).default(30_000),
+    holdMs: z.number().int().min(0).max(600_000).default(0),
+    /** What the frozen writer does with a checkout: refuse it (503 frozen, send again) or hold it until the freeze ends. */
+    checkouts: z.enum(['refuse', 'hold']).default('refuse'),
+  };
+}
+
 export const faultSpecSchema = z.discriminatedUnion('kind', [
   // The site a migration moves to (green: b), from the other (blue: a), within a freeze
   // window of at most freezeMs (past it the cutover rolls back) and at least holdMs.
-  z.strictObject({
-    kind: z.literal('migration-cutover'),
-    target: z.enum(['a', 'b']).default('b'),
-    freezeMs: z.number().int().min(1_000).max(600_000).default(30_000),
-    holdMs: z.number().int().min(0).max(600_000).default(0),
-    /** What the frozen writer does with a checkout: refuse it (503 frozen, send again) or hold it until the freeze ends. */
-    checkouts: z.enum(['refuse', 'hold']).default('refuse'),
-  }),
+  z.strictObject({ kind: z.literal('migration-cutover'), ...migrationMove('b') }),
   // After a cutover: writes go back to the site it left (blue: a), by the same playbook.
-  z.strictObject({
-    kind: z.literal('migration-rollback'),
-    target: z.enum(['a', 'b']).default('a'),
-    freezeMs: z.number().int().min(1_000).max(600_000).default(30_000),
-    holdMs: z.number().int().min(0).max(600_000).default(0),
-    /** What the frozen writer does with a checkout: refuse it (503 frozen, send again) or hold it until the freeze ends. */
-    checkouts: z.enum(['refuse', 'hold']).default('refuse'),
-  }),
+  z.strictObject({ kind: z.literal('migration-rollback'), ...migrationMove('a') }),
   z.strictObject({
     kind: z.literal('latency'),
     target: proxyTarget,

@@ -25,6 +25,16 @@ const duration = z.union([z.number().min(0), z.string()]).transform((text, ctx) 
   }
 });
 
+/** A migration move as a scenario writes it: the freeze window's terms as durations. */
+function migrationMove(site: 'a' | 'b') {
+  return {
+    target: z.enum(['a', 'b']).default(site),
+    freeze: duration.default(30_000),
+    hold: duration.default(0),
+    checkouts: z.enum(['refuse', 'hold']).default('refuse'),
+  };
+}
+
 /** Faults as a scenario writes them (durations as strings); the planner maps them to FaultSpec. */
 export const scenarioFaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -44,20 +54,8 @@ export const scenarioFaultSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('timeout'), target: proxyTarget, timeout: duration, direction, toxicity }),
   // freeze: the longest writes may stay frozen before the cutover rolls back; hold: the shortest.
-  z.strictObject({
-    kind: z.literal('migration-cutover'),
-    target: z.enum(['a', 'b']).default('b'),
-    freeze: duration.default(30_000),
-    hold: duration.default(0),
-    checkouts: z.enum(['refuse', 'hold']).default('refuse'),
-  }),
-  z.strictObject({
-    kind: z.literal('migration-rollback'),
-    target: z.enum(['a', 'b']).default('a'),
-    freeze: duration.default(30_000),
-    hold: duration.default(0),
-    checkouts: z.enum(['refuse', 'hold']).default('refuse'),
-  }),
+  z.strictObject({ kind: z.literal('migration-cutover'), ...migrationMove('b') }),
+  z.strictObject({ kind: z.literal('migration-rollback'), ...migrationMove('a') }),
   z.strictObject({
     kind: z.literal('reset-peer'),
     target: proxyTarget,
